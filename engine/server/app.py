@@ -98,6 +98,10 @@ def create_app(config: EngineConfig) -> FastAPI:
     async def devices() -> list[dict[str, Any]]:
         return [d.to_json() for d in config.devices]
 
+    @api.get("/events/latest")
+    async def latest_event(request: Request) -> dict[str, int]:
+        return {"seq": request.app.state.queue.last_event_seq()}
+
     @api.get("/kinds")
     async def job_kinds() -> list[dict[str, Any]]:
         return [{"name": k.name, "description": k.description, "params": k.params.model_json_schema()}
