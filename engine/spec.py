@@ -12,6 +12,7 @@ but pydantic and this module; ``builtin_kinds()`` lists them. Plugins register f
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,18 @@ def _load_builtins() -> None:
         _builtins_loaded = True
         for module in _BUILTIN_SPEC_MODULES:
             importlib.import_module(module)
+
+
+def load_extra_kind_modules() -> list[str]:
+    """Import the modules named in ``NOISELOOM_KIND_MODULES`` (comma-separated) so their kinds register.
+
+    This is how the engine and its workers see job kinds defined outside ``engine`` (tests, scripts);
+    both read the same environment, so a worker always knows the kinds its server accepted.
+    """
+    names = [n.strip() for n in os.environ.get("NOISELOOM_KIND_MODULES", "").split(",") if n.strip()]
+    for name in names:
+        importlib.import_module(name)
+    return names
 
 
 def kinds() -> dict[str, JobKind]:

@@ -1,0 +1,240 @@
+"""``noiseloom``: the studio (no subcommand) and its command line.
+
+Every job subcommand accepts ``--engine URL`` (with ``--token`` or ``--engine-data-dir``) to use a
+running engine; otherwise it starts a private local engine, uses it and stops it. Long jobs show a
+progress bar on a terminal; ``--json`` prints machine-readable results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from app.engine_api import EngineAPI, EngineError
+from app.engine_process import EngineStartError, LocalEngine
+
+
+# ---- engine connection ------------------------------------------------------------------------
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("engine")
+    group.add_argument("--engine", metavar="URL", default=os.environ.get("NOISELOOM_ENGINE_URL"),
+                       help="use a running engine (default: start a private one)")
+    group.add_argument("--token", default=os.environ.get("NOISELOOM_TOKEN"),
+                       help="the running engine's token (or use --engine-data-dir)")
+    group.add_argument("--engine-data-dir", type=Path, help="read the token from this engine data folder")
+    group.add_argument("--devices", default="auto", help="devices of a private engine: auto, cpu:N, cuda:0,1")
+    group.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+
+@contextlib.contextmanager
+def engine_for(args: argparse.Namespace) -> Iterator[EngineAPI]:
+    """The engine the user named, or a private one for the duration of the command."""
+    if args.engine:
+        token = args.token
+        if not token and args.engine_data_dir:
+            token = (args.engine_data_dir / "token").read_text().strip()
+        if not token:
+            raise SystemExit("error: --engine needs --token or --engine-data-dir (where its token file is)")
+        api = EngineAPI(args.engine, token)
+        try:
+            yield api
+        finally:
+            api.close()
+        return
+    with LocalEngine(devices=args.devices) as engine:
+        api = EngineAPI(engine.url, engine.token)
+        try:
+            yield api
+        finally:
+            api.close()
+
+
+class _Progress:
+    """A terminal progress bar fed by job events (silent when not on a terminal or with --json)."""
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=1000, unit="‰", bar_format="{l_bar}{bar}| {elapsed}<{remaining} {desc}",
+                            file=sys.stderr)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.bar is None or event["type"] != "progress":
+            return
+        self.bar.n = int(1000 * event["payload"]["fraction"])
+        self.bar.set_description_str(event["payload"].get("stage", ""), refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_job(args: argparse.Namespace, kind: str, params: dict[str, Any],
+            outputs: dict[str, Path] | None = None) -> int:
+    """Run one job, show its progress, download ``outputs`` (engine name -> local path), print result."""
+    progress = _Progress(sys.stderr.isatty() and not args.json)
+    try:
+        with engine_for(args) as api:
+            job = api.run(kind, params, on_event=progress)
+            progress.close()
+            if job["status"] != "completed":
+                message = job.get("error") or job["status"]
+                print(json.dumps({"status": job["status"], "error": message, "job": job["id"]})
+                      if args.json else f"error: job {job['status']}: {message}", file=sys.stderr)
+                return 1
+            for name, dest in (outputs or {}).items():
+                api.download(job["id"], name, dest)
+    except (EngineError, EngineStartError) as exc:
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = job["result"] or {}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(_summary(result))
+        for dest in (outputs or {}).values():
+            print(f"wrote {dest}")
+    return 0
+
+
+def _summary(result: dict[str, Any]) -> str:
+    return "\n".join(f"{key}: {json.dumps(value)[:200]}" for key, value in result.items())
+
+
+# ---- subcommands ------------------------------------------------------------------------------
+def cmd_probe(args: argparse.Namespace) -> int:
+    return run_job(args, "media.probe", {"path": str(Path(args.file).resolve()), "loudness": not args.no_loudness})
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        print(f"error: --params is not valid JSON: {exc}", file=sys.stderr)
+        return 2
+    return run_job(args, args.kind, params)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    with engine_for(args) as api:
+        jobs = api.jobs()
+    if args.json:
+        print(json.dumps(jobs, indent=2))
+    else:
+        for job in jobs:
+            print(f"{job['id']}  {job['status']:<11} {job['kind']:<20} {100 * job['progress']:5.1f}%  "
+                  f"{job.get('error') or job.get('stage') or ''}")
+    return 0
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _audio_output() -> str:
+    try:
+        import sounddevice
+    except (ImportError, OSError) as exc:
+        return f"unusable: {exc} (install the system library: apt-get install libportaudio2)"
+    try:
+        device = sounddevice.query_devices(kind="output")
+        return f"yes: {device['name']}"
+    except (sounddevice.PortAudioError, ValueError) as exc:
+        return f"no output device ({exc}); playback is off, everything else works"
+
+
+def _qt() -> str:
+    try:
+        from PySide6 import __version__ as qt_version
+        from PySide6.QtGui import QGuiApplication  # noqa: F401
+    except ImportError as exc:
+        return f"unusable: {exc} (install the gui extra: pip install 'noiseloom[gui]')"
+    display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+    platform_name = os.environ.get("QT_QPA_PLATFORM")
+    if display or platform_name:
+        return f"yes: PySide6 {qt_version} ({platform_name or 'display ' + display})"
+    return f"PySide6 {qt_version} installed, but no display: set QT_QPA_PLATFORM=offscreen for headless use"
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    report: dict[str, Any] = {
+        "python": platform.python_version(), "platform": platform.platform(),
+        "versions": {name: _version(name) for name in
+                     ("noiseloom", "torch", "diffusers", "PySide6-Essentials", "av", "soundfile", "numpy")},
+        "audio_output": _audio_output(), "qt": _qt(),
+    }
+    try:
+        with engine_for(args) as api:
+            report["engine"] = api.health()
+            report["devices"] = api.devices()
+    except (EngineError, EngineStartError, OSError) as exc:
+        report["engine"] = f"unusable: {exc}"
+        report["devices"] = []
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"python      {report['python']} on {report['platform']}")
+    for name, version in report["versions"].items():
+        print(f"{name:<11} {version}")
+    print(f"audio out   {report['audio_output']}")
+    print(f"qt          {report['qt']}")
+    print(f"engine      {report['engine']}")
+    for device in report["devices"]:
+        memory = device.get("total_memory_bytes")
+        print(f"device      {device['id']}: {device['name']}"
+              + (f", {memory / 2**30:.1f} GiB" if memory else ""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="noiseloom", description="NoiseLoom studio and command line")
+    sub = parser.add_subparsers(dest="command")
+
+    doctor = sub.add_parser("doctor", help="versions, devices, audio and Qt: what works and why not")
+    _engine_options(doctor)
+    doctor.set_defaults(func=cmd_doctor)
+
+    probe = sub.add_parser("probe", help="streams and loudness of a media file")
+    probe.add_argument("file")
+    probe.add_argument("--no-loudness", action="store_true")
+    _engine_options(probe)
+    probe.set_defaults(func=cmd_probe)
+
+    jobs = sub.add_parser("jobs", help="list the engine's jobs")
+    _engine_options(jobs)
+    jobs.set_defaults(func=cmd_jobs)
+
+    run = sub.add_parser("run", help="run any job kind with JSON params")
+    run.add_argument("kind")
+    run.add_argument("--params", default="{}", help="the kind's params as JSON")
+    _engine_options(run)
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
