@@ -42,7 +42,7 @@ def project_to_params(project: Project) -> dict[str, Any]:
             f"every prompt clip starts after the end of the video ({duration:g}s): lengthen the video "
             "in Project settings or move the clips")
     params: dict[str, Any] = {
-        "prompt": prompts[0]["text"],
+        "prompt": settings.prompt.strip(),
         "negative_prompt": settings.negative_prompt,
         "seconds": duration,
         "fps": settings.fps,

@@ -89,19 +89,20 @@ class ProjectSettings(_Evented):
     """What the whole generation shares: model, size, timing, sampler, devices."""
 
     model: str = Field("builtin:shapes", min_length=1, description="builtin:<name> or a local folder")
-    width: int = Field(256, ge=16, le=4096, multiple_of=8)
-    height: int = Field(160, ge=16, le=4096, multiple_of=8)
+    prompt: str = Field("", description="a global prompt appended to every clip's text (style, setting)")
+    width: int = Field(128, ge=16, le=4096, multiple_of=8)
+    height: int = Field(80, ge=16, le=4096, multiple_of=8)
     fps: int = Field(8, ge=1, le=120)
     duration: float = Field(12.0, gt=0.0, le=3600.0, description="length of the video in seconds")
     steps: int = Field(12, ge=1, le=500)
     guidance: float = Field(5.0, ge=0.0, le=50.0)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     negative_prompt: str = ""
-    mode: Literal["dualparal", "sequential"] = "dualparal"
+    mode: Literal["dualparal", "full", "window"] = "dualparal"
     workers: int = Field(1, ge=1, le=64)
     devices: list[str] = Field(default_factory=list, description="engine device names; empty = any")
-    block_frames: int = Field(8, ge=1, le=1024)
-    context_frames: int = Field(4, ge=0, le=1024)
+    block_frames: int = Field(4, ge=1, le=1024)
+    context_frames: int = Field(1, ge=0, le=1024)
 
     @property
     def total_frames(self) -> int:

@@ -83,7 +83,7 @@ def test_project_to_request_builds_the_schedule():
     assert [p["end"] for p in params["prompts"]] == [4, 8, 10]      # clipped to the video length
     assert params["prompts"][1]["hard_cut"] is True
     assert params["prompts"][2]["hard_cut"] is True and params["prompts"][2]["transition"] == 0.0
-    assert params["prompt"] == "a red square drifts left"
+    assert params["prompt"] == ""          # the global prompt is appended to every clip by the engine
 
 
 def test_empty_project_is_not_ready():
