@@ -80,9 +80,10 @@ class PromptClip(_Evented):
         """Change the prompt, remembering the previous text in ``history``."""
         if text == self.text:
             return
-        if self.text:
-            self.history = [*[h for h in self.history if h not in (self.text, text)], self.text][-50:]
+        previous = self.text
         self.text = text
+        if previous:
+            self.history = [*[h for h in self.history if h not in (previous, text)], previous][-50:]
 
 
 class ProjectSettings(_Evented):

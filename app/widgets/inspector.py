@@ -51,6 +51,7 @@ class ClipInspector(QGroupBox):
         self.project: Project | None = None
         self.clip: PromptClip | None = None
         self._updating = False
+        self._typing = False
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText("Describe what happens in this part of the video…")
         self.text.setFixedHeight(84)
@@ -111,7 +112,7 @@ class ClipInspector(QGroupBox):
                 self.text.setPlainText("")
                 self.history.clear()
                 return
-            if self.text.toPlainText() != clip.text:
+            if self.text.toPlainText() != clip.text and not self._typing:
                 self.text.setPlainText(clip.text)
             self.history.clear()
             for old in reversed(clip.history):
@@ -143,7 +144,11 @@ class ClipInspector(QGroupBox):
         self._push(SetClipProperty(self.clip, field, value, merge=merge))
 
     def _text_edited(self) -> None:
-        self._set("text", self.text.toPlainText())
+        self._typing = True
+        try:
+            self._set("text", self.text.toPlainText())
+        finally:
+            self._typing = False
 
     def _history_chosen(self, index: int) -> None:
         if index >= 0:
