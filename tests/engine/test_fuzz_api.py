@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from app.engine_process import LocalEngine
 
 
