@@ -201,6 +201,36 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from engine.plugins import PluginError, PluginManager
+
+    manager = PluginManager()
+    plugins = manager.discover()
+    if args.action in ("enable", "disable"):
+        try:
+            plugin = manager.set_enabled(args.name, args.action == "enable")
+        except PluginError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{plugin.name} {'enabled' if plugin.enabled else 'disabled'} "
+              "(a running engine applies it when restarted)")
+        return 0
+    if args.json:
+        print(json.dumps({"plugins": [p.to_json() for p in plugins], "problems": manager.problems}, indent=2))
+        return 0
+    for plugin in plugins:
+        state = "enabled" if plugin.enabled else "disabled"
+        if not plugin.compatible:
+            state = f"incompatible (API {plugin.api_version})"
+        elif plugin.error:
+            state = "disabled after an error"
+        points = ", ".join(f"{k}: {', '.join(v)}" for k, v in plugin.to_json()["contributes"].items())
+        print(f"{plugin.name:<20} {plugin.version:<9} {state:<24} {points}")
+    for problem in manager.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="noiseloom", description="NoiseLoom studio and command line")
     sub = parser.add_subparsers(dest="command")
@@ -219,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(jobs)
     jobs.set_defaults(func=cmd_jobs)
 
+    plugins = sub.add_parser("plugins", help="list, enable or disable plugins")
+    plugins.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
+    plugins.add_argument("name", nargs="?")
+    plugins.add_argument("--json", action="store_true")
+    plugins.set_defaults(func=cmd_plugins)
+
     run = sub.add_parser("run", help="run any job kind with JSON params")
     run.add_argument("kind")
     run.add_argument("--params", default="{}", help="the kind's params as JSON")
@@ -233,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if getattr(args, "action", None) in ("enable", "disable") and not args.name:
+        parser.error(f"plugins {args.action} needs the plugin's NAME")
     return args.func(args)
 
 

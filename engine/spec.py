@@ -5,14 +5,13 @@ registered here with a pydantic model for its params and the dotted path of the 
 (imported only inside a worker process, so this module and the kinds' param models stay free of torch).
 
 Param models live beside the code that runs them, in ``<room>/spec.py`` modules that import nothing
-but pydantic and this module; ``builtin_kinds()`` lists them. Plugins register further kinds with
-``register_kind``.
+but pydantic and this module; ``_BUILTIN_SPEC_MODULES`` lists them. Plugins register further kinds with
+``register_kind`` (see ``engine.plugins.register_enabled_job_kinds``).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,18 +84,6 @@ def _load_builtins() -> None:
         _builtins_loaded = True
         for module in _BUILTIN_SPEC_MODULES:
             importlib.import_module(module)
-
-
-def load_extra_kind_modules() -> list[str]:
-    """Import the modules named in ``NOISELOOM_KIND_MODULES`` (comma-separated) so their kinds register.
-
-    This is how the engine and its workers see job kinds defined outside ``engine`` (tests, scripts);
-    both read the same environment, so a worker always knows the kinds its server accepted.
-    """
-    names = [n.strip() for n in os.environ.get("NOISELOOM_KIND_MODULES", "").split(",") if n.strip()]
-    for name in names:
-        importlib.import_module(name)
-    return names
 
 
 def kinds() -> dict[str, JobKind]:

@@ -22,12 +22,14 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from engine import __version__
 from engine.jobs.context import safe_output_name
+from engine.plugins import API_VERSION as PLUGIN_API_VERSION
+from engine.plugins import PluginManager
 from engine.server.events import EventBus, Preview
 from engine.server.queue import JobQueue, TransitionError
 from engine.server.scheduler import Scheduler
 from engine.server.security import OriginGuard, allowed_origins, token_matches
 from engine.spec import SPEC_VERSION, JobRequest, SpecError, kinds, validate_request
-from engine.workers.devices import Device
+from engine.workers.devices import Device, worker_memory
 
 API_VERSION = 1
 
@@ -95,12 +97,21 @@ def create_app(config: EngineConfig) -> FastAPI:
         return job
 
     @api.get("/devices")
-    async def devices() -> list[dict[str, Any]]:
-        return [d.to_json() for d in config.devices]
+    async def devices(request: Request) -> list[dict[str, Any]]:
+        scheduler = scheduler_of(request)
+        return [{**d.to_json(), "memory_used_bytes": worker_memory(scheduler.worker_pid(d.job_id))}
+                for d in config.devices]
 
     @api.get("/events/latest")
     async def latest_event(request: Request) -> dict[str, int]:
         return {"seq": request.app.state.queue.last_event_seq()}
+
+    @api.get("/plugins")
+    async def plugins() -> dict[str, Any]:
+        manager = PluginManager()
+        found = manager.discover()
+        return {"api_version": PLUGIN_API_VERSION, "plugins": [p.to_json() for p in found],
+                "problems": manager.problems}
 
     @api.get("/kinds")
     async def job_kinds() -> list[dict[str, Any]]:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import uvicorn
 
+from engine.plugins import register_enabled_job_kinds
 from engine.server.app import EngineConfig, create_app
 from engine.server.security import write_token
-from engine.spec import load_extra_kind_modules
 from engine.workers.devices import DeviceSpecError, discover
 
 URL_PREFIX = "NOISELOOM_ENGINE_URL="
@@ -73,7 +73,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     data_dir = Path(args.data_dir or default_data_dir()).expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    load_extra_kind_modules()
+    register_enabled_job_kinds()
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:

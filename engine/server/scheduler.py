@@ -76,7 +76,7 @@ class Scheduler:
                 threading.Thread(target=self._kill_after_grace, args=(running,), daemon=True).start()
         return self.queue.get(job_id)
 
-    def worker_pid(self, job_id: str) -> int | None:
+    def worker_pid(self, job_id: str | None) -> int | None:
         with self._lock:
             running = self._running.get(job_id)
             return running.process.pid if running else None

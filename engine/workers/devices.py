@@ -107,3 +107,16 @@ def discover(spec: str = "auto") -> list[Device]:
 
 def _gpu_device(gpu: dict) -> Device:
     return Device(f"cuda:{gpu['index']}", "cuda", gpu["name"], 1, gpu["total"], gpu["free"])
+
+
+def worker_memory(pid: int | None) -> int | None:
+    """Resident memory of a worker process (with its children), or None when there is none."""
+    if pid is None:
+        return None
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+    except psutil.Error:
+        return None

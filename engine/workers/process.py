@@ -89,9 +89,10 @@ def worker_main(job_id: str, kind_name: str, params: dict, output_dir: str, devi
     ctx = WorkerContext(job_id, Path(output_dir), devices, conn)
     threading.Thread(target=ctx.listen_for_cancel, daemon=True, name="cancel-listener").start()
     try:
-        from engine.spec import get_kind, load_extra_kind_modules
+        from engine.plugins import register_enabled_job_kinds
+        from engine.spec import get_kind
 
-        load_extra_kind_modules()
+        register_enabled_job_kinds()
         kind = get_kind(kind_name)
         module_name, function_name = kind.runner.split(":")
         runner = getattr(importlib.import_module(module_name), function_name)

@@ -13,20 +13,23 @@ import soundfile as sf
 
 from app.engine_api import EngineAPI
 from app.engine_process import LocalEngine
+from engine.plugins import PluginManager
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _test_kinds() -> Iterator[None]:
-    previous = os.environ.get("NOISELOOM_KIND_MODULES")
-    os.environ["NOISELOOM_KIND_MODULES"] = "tests.engine.busy_kinds"
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+def _busywork_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Engines started by these tests see the ``busywork`` test plugin, enabled, and the project."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("NOISELOOM_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    patch.setenv("NOISELOOM_PLUGIN_PATH", str(ROOT / "tests" / "plugins"))
+    patch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    manager = PluginManager()
+    manager.discover()
+    manager.set_enabled("busywork", True)
     yield
-    if previous is None:
-        os.environ.pop("NOISELOOM_KIND_MODULES", None)
-    else:
-        os.environ["NOISELOOM_KIND_MODULES"] = previous
+    patch.undo()
 
 
 @pytest.fixture(scope="module")

@@ -161,7 +161,8 @@ def test_jobs_queue_beyond_the_free_devices(api):
 def test_devices_show_what_they_run(api):
     job = api.submit("test.busy", {"seconds": 30})
     wait_for(api, job["id"], status_is("running"))
-    assert job["id"] in [d["job_id"] for d in api.devices()]
+    busy = [d for d in api.devices() if d["job_id"] == job["id"]]
+    assert len(busy) == 1 and busy[0]["memory_used_bytes"] > 10 * 2**20
     api.cancel(job["id"])
     wait_for(api, job["id"], status_is("canceled"))
     _wait_devices_free(api)

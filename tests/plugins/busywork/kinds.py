@@ -1,7 +1,7 @@
 """Job kinds for engine tests: long-running CPU work whose duration the test controls.
 
 ``test.busy`` checks for cancel between units of work, ``test.stubborn`` never does (the engine must
-kill it after the grace period). Loaded into the engine through ``NOISELOOM_KIND_MODULES``.
+kill it after the grace period). A plugin folder: the tests enable it through the plugin system.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from engine.jobs.context import JobContext
-from engine.spec import JobKind, Params, register_kind
+from engine.spec import Params
 
 
 class BusyParams(Params):
@@ -40,8 +40,3 @@ def run_busy(params: BusyParams, ctx: JobContext) -> dict:
 
 def run_stubborn(params: BusyParams, ctx: JobContext) -> dict:
     return _work(params, ctx, cooperative=False)
-
-
-register_kind(JobKind("test.busy", BusyParams, "tests.engine.busy_kinds:run_busy", "CPU work, cancellable"))
-register_kind(JobKind("test.stubborn", BusyParams, "tests.engine.busy_kinds:run_stubborn",
-                      "CPU work that ignores cancel"))
