@@ -1,0 +1,100 @@
+"""``noiseloom screenshots --out DIR``: the studio's main views rendered offscreen to PNG.
+
+A real session, not a mock-up: the main window starts a private local engine, shows the empty project
+(``main-empty.png``), loads the example project, generates it with the builtin model, captures the
+window while blocks are in flight (``main-running.png``) and once the whole video is back
+(``main-video.png``). Every image is 1600x960 (at least the 1280x800 the README needs).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / "shapes-day.nloom"
+SIZE = (1600, 960)
+
+
+class ScreenshotError(RuntimeError):
+    """The session behind the screenshots did not get where it had to (engine, generation)."""
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise ScreenshotError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def grab(window, path: Path) -> Path:
+    """Render ``window`` to ``path`` (PNG)."""
+    from PySide6.QtCore import QCoreApplication
+
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    if not window.grab().save(str(path), "PNG"):
+        raise ScreenshotError(f"could not write {path}")
+    return path
+
+
+def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float = 900.0,
+                       project: Path = EXAMPLE) -> list[Path]:
+    """Write ``main-empty.png``, ``main-running.png`` and ``main-video.png`` to ``out_dir``."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+    from app.theme import apply_theme
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(["noiseloom-screenshots"])
+    apply_theme(app)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="noiseloom-shots-") as tmp:
+        root = Path(tmp)
+        window = MainWindow(settings=QSettings(str(root / "studio.ini"), QSettings.Format.IniFormat),
+                            autosave_dir=root / "autosave", cache_dir=root / "cache")
+        window.confirm_close = False
+        window.resize(*SIZE)
+        window.show()
+        try:
+            window.client.start_local(root / "engine", devices)
+            _wait(lambda: window.client.state == "connected", 120, "the local engine")
+            written.append(grab(window, out_dir / "main-empty.png"))
+
+            if not window.open_project(project):
+                raise ScreenshotError(window.last_error)
+            window.timeline.zoom_fit()
+            if not window.generate():
+                raise ScreenshotError(window.statusBar().currentMessage())
+            gen = window.generation
+            _wait(lambda: gen.job_id is not None and any(b.state == "done" for b in gen.blocks)
+                  and any(b.state != "done" for b in gen.blocks), timeout_s, "the first finished block")
+            done = [b for b in gen.blocks if b.state == "done"]
+            window.timeline.set_playhead(done[-1].start / gen.fps)
+            written.append(grab(window, out_dir / "main-running.png"))
+
+            _wait(lambda: gen.status in ("completed", "failed", "canceled"), timeout_s, "the generation")
+            if gen.status != "completed":
+                raise ScreenshotError(f"the generation ended {gen.status}: {window.statusBar().currentMessage()}")
+            _wait(lambda: not window.loader.busy and len(gen.frames) >= gen.total_frames, 120,
+                  "the video's frames")
+            window.side_tabs.setCurrentIndex(0)
+            clips = window.project.prompt_track.clips
+            window.timeline.set_selection([clips[len(clips) // 2].id])
+            window.timeline.set_playhead(clips[len(clips) // 2].start + 0.5)
+            written.append(grab(window, out_dir / "main-video.png"))
+        finally:
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+    return written
