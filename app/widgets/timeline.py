@@ -94,22 +94,42 @@ class ClipItem(QGraphicsItem):
             painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), Colors.cut)
         painter.setPen(QPen(Colors.clip_edge if self.selected else base.lighter(140), 1.4 if self.selected else 1))
         painter.drawPath(path)
-        text_rect = rect.adjusted(8, 5, -6, -4)
+        text_rect = rect.adjusted(8, 4, -6, -3)
         if text_rect.width() > 12:
             font = QFont(painter.font())
             font.setPointSizeF(9)
             painter.setFont(font)
             metrics = QFontMetrics(font)
+            info = f"{self.clip.duration:.2f}s" + (f" · seed {self.clip.seed}" if self.clip.seed is not None else "")
+            info_rect = QRectF(text_rect.left(), text_rect.bottom() - metrics.height(), text_rect.width(),
+                               metrics.height())
+            title_rect = QRectF(text_rect.left(), text_rect.top(), text_rect.width(),
+                                info_rect.top() - text_rect.top())
+            lines = max(1, int(title_rect.height() // metrics.lineSpacing()))
             painter.setPen(QColor("#eef3fb"))
             title = self.clip.text or "(empty prompt: type one in the inspector)"
-            lines = metrics.elidedText(title, Qt.TextElideMode.ElideRight, int(text_rect.width() * 2 - 20))
-            painter.drawText(text_rect, Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignTop, lines)
-            info = f"{self.clip.duration:.2f}s"
-            if self.clip.seed is not None:
-                info += f"  · seed {self.clip.seed}"
+            y = title_rect.top() + metrics.ascent()
+            for n, line in enumerate(_wrap(title, metrics, title_rect.width(), lines)):
+                painter.drawText(QPointF(title_rect.left(), y + n * metrics.lineSpacing()), line)
             painter.setPen(QColor(220, 230, 245, 150))
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+            painter.drawText(info_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(info, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+
+
+def _wrap(text: str, metrics: QFontMetrics, width: float, max_lines: int) -> list[str]:
+    """Word-wrap ``text`` into at most ``max_lines`` lines, eliding the last one."""
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        trial = f"{current} {word}".strip()
+        if metrics.horizontalAdvance(trial) <= width or not current:
+            current = trial
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines - 1], " ".join(lines[max_lines - 1:])]
+    return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(width)) for line in lines]
 
 
 class TimelineView(QGraphicsView):
