@@ -42,21 +42,15 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 extras="gui"
 [[ "$mode" == test ]] && extras="test"
 stamp="$venv/.noiseloom-installed"
-want="$(cat pyproject.toml installer/bootstrap.sh | sha256sum | cut -c1-16)"
+want="$(cat pyproject.toml installer/bootstrap.sh installer/runtime.py | sha256sum | cut -c1-16)"
 installed="$(cat "$stamp" 2>/dev/null || true)"
 if [[ "$installed" == "$want $extras" || ( "$extras" == gui && "$installed" == "$want test" ) ]]; then
   say "environment up to date"
 else
-  # torch first: the CUDA build where an NVIDIA GPU is present, else the much smaller CPU build
+  # torch first: the CUDA build where an NVIDIA GPU answers, else the much smaller CPU build
   if ! "$venv/bin/python" -c 'import torch' 2>/dev/null; then
-    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-      say "NVIDIA GPU found: installing the CUDA build of torch"
-      "${pip[@]}" install "torch>=2.4"
-    else
-      say "no CUDA GPU: installing the CPU build of torch"
-      "${pip[@]}" install "torch==2.13.0+cpu" 2>/dev/null \
-        || "${pip[@]}" install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
-    fi
+    say "installing the $("$venv/bin/python" installer/runtime.py device) build of torch"
+    "$venv/bin/python" installer/runtime.py torch --python "$venv/bin/python"
   fi
   say "installing noiseloom[$extras]"
   "${pip[@]}" install -e ".[$extras]"
