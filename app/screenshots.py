@@ -14,7 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "resources" / "examples" / "shapes-day.nloom"
+from app.theme import resources_dir
+
+EXAMPLE = resources_dir() / "examples" / "shapes-day.nloom"
 SIZE = (1600, 960)
 
 

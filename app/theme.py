@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+
+
+def resources_dir() -> Path:
+    """The shipped resources: ``NOISELOOM_RESOURCES`` (set by the desktop launcher) or the checkout's."""
+    return Path(os.environ.get("NOISELOOM_RESOURCES") or Path(__file__).resolve().parent.parent / "resources")
 
 
 class Colors:
@@ -107,7 +112,7 @@ def apply_theme(app: QApplication) -> None:
 @cache
 def icon(name: str) -> QIcon:
     """The icon ``resources/icons/<name>.svg``."""
-    path = ICON_DIR / f"{name}.svg"
+    path = resources_dir() / "icons" / f"{name}.svg"
     if not path.exists():
-        raise FileNotFoundError(f"no icon {name!r} in {ICON_DIR}")
+        raise FileNotFoundError(f"no icon {name!r} in {path.parent}")
     return QIcon(str(path))

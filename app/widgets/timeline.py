@@ -94,6 +94,14 @@ class ClipItem(QGraphicsItem):
             painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), Colors.cut)
         painter.setPen(QPen(Colors.clip_edge if self.selected else base.lighter(140), 1.4 if self.selected else 1))
         painter.drawPath(path)
+        for keyframe in self.clip.keyframes:
+            x, y = rect.left() + keyframe.time * pps, rect.bottom() - 6
+            diamond = QPainterPath(QPointF(x, y - 4))
+            diamond.lineTo(x + 4, y)
+            diamond.lineTo(x, y + 4)
+            diamond.lineTo(x - 4, y)
+            diamond.closeSubpath()
+            painter.fillPath(diamond, Colors.accent)
         text_rect = rect.adjusted(8, 4, -6, -3)
         if text_rect.width() > 12:
             font = QFont(painter.font())

@@ -115,3 +115,14 @@ def test_recovery_beside_a_saved_project_only_when_newer(tmp_path):
     old = path.stat().st_mtime - 100
     os.utime(side, (old, old))
     assert pending_recoveries(tmp_path / "auto", [path]) == []
+
+
+def test_keyframes_round_trip(tmp_path):
+    from app.project.model import Keyframe
+
+    project = _project()
+    clip = project.prompt_track.clips[0]
+    clip.keyframes = [Keyframe(time=0.5, param="guidance", value=7.5), Keyframe(time=2.0, param="weight", value=0.3)]
+    save_project(project, tmp_path / "k.nloom")
+    again = load_project(tmp_path / "k.nloom").prompt_track.clips[0]
+    assert [(k.time, k.param, k.value) for k in again.keyframes] == [(0.5, "guidance", 7.5), (2.0, "weight", 0.3)]
