@@ -157,8 +157,20 @@ class EngineClient(QObject):
             self.launcher.ready.connect(self.connect_to)
             self.launcher.died.connect(self._on_engine_died)
             self.launcher.failed_to_start.connect(self._on_engine_died)
+        else:
+            self.launcher.devices = devices
+            if data_dir is not None:
+                self.launcher.data_dir = Path(data_dir)
         self._set_state("starting", "starting the local engine…")
         self.launcher.start()
+
+    def connect_remote(self, url: str, token: str) -> None:
+        """Leave a local engine (stopping it) and use the running engine at ``url``."""
+        self.close()
+        if self.launcher is not None:
+            self.launcher.deleteLater()
+            self.launcher = None
+        self.connect_to(url, token)
 
     def restart_engine(self) -> None:
         """Start the local engine again (same data folder: its queue and jobs are kept)."""

@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", metavar="URL", help="use a running engine instead of starting one")
     parser.add_argument("--token", help="the running engine's token (see its data folder's token file)")
     parser.add_argument("--engine-data-dir", type=Path, help="data folder of the local engine")
-    parser.add_argument("--devices", default="auto", help="devices of the local engine: auto, cpu:N, cuda:0,1")
+    parser.add_argument("--devices", help="devices of the local engine: auto, cpu:N, cuda:0,1 "
+                        "(default: Engine settings)")
     return parser
 
 
@@ -54,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --engine needs --token", file=sys.stderr)
             return 2
         window.client.connect_to(args.engine, args.token)
+    elif args.engine_data_dir or args.devices:
+        window.client.start_local(args.engine_data_dir, args.devices or "auto")
     else:
-        window.client.start_local(args.engine_data_dir, args.devices)
+        window.start_engine()
     window.show()
     offer_recoveries(window)
     if args.project:

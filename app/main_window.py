@@ -32,6 +32,7 @@ from app.project.snap import frame_of
 from app.theme import Colors, icon
 from app.video_frames import VIDEO_SUFFIXES, FrameLoader
 from app.widgets.devices_panel import DevicesPanel
+from app.widgets.engine_dialog import EngineDialog, EngineSettings
 from app.widgets.generation import GenerationState
 from app.widgets.inspector import Inspector
 from app.widgets.jobs_panel import JobsPanel
@@ -165,6 +166,7 @@ class MainWindow(QMainWindow):
                                        "Keep the frames before the playhead and generate the rest again"),
             "cancel": self._action("&Cancel generation", self.cancel_generation, "Ctrl+.", "cancel"),
             "restart_engine": self._action("&Restart engine", self.restart_engine, None, "restart"),
+            "engine_settings": self._action("Engine &settings…", self.engine_settings_dialog, None, "device"),
         }
         a["undo"].setIcon(icon("undo"))
         a["undo"].setShortcuts([QKeySequence.StandardKey.Undo])
@@ -189,7 +191,7 @@ class MainWindow(QMainWindow):
                        "split", "next_clip", "prev_clip"]),
             ("&View", ["zoom_in", "zoom_out", "zoom_fit", None, "play", "frame_back", "frame_next", "home", "end"]),
             ("&Generate", ["generate", "regenerate", "cancel"]),
-            ("E&ngine", ["restart_engine"]),
+            ("E&ngine", ["restart_engine", "engine_settings"]),
         ):
             menu = menus.addMenu(title)
             for name in names:
@@ -389,6 +391,22 @@ class MainWindow(QMainWindow):
             self.actions_by_name["cancel"].setEnabled(False)
         elif state == "connected":
             self.statusBar().clearMessage()
+
+    def start_engine(self, engine: EngineSettings | None = None) -> None:
+        """Start or connect to the engine the settings name (the local one by default)."""
+        engine = engine or EngineSettings.load(self.settings)
+        if engine.mode == "remote":
+            self.client.connect_remote(engine.url, engine.token)
+        else:
+            self.client.close()
+            self.client.start_local(devices=engine.devices)
+
+    def engine_settings_dialog(self) -> None:
+        dialog = EngineDialog(EngineSettings.load(self.settings), self)
+        if dialog.exec():
+            engine = dialog.settings()
+            engine.save(self.settings)
+            self.start_engine(engine)
 
     def restart_engine(self) -> None:
         if self.client.launcher is None:

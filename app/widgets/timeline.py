@@ -542,32 +542,37 @@ class TimelineView(QGraphicsView):
         head.closeSubpath()
         painter.fillPath(head, Colors.accent)
 
-    def _tick_step(self) -> float:
-        for step in (1 / self.fps, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600):
-            if step * self.pps >= 70:
-                return step
-        return 1200
+    def tick_frames(self) -> tuple[int, int]:
+        """(major, minor) ruler tick spacing in frames: majors at least 70 px apart, whole frames."""
+        fps = max(1, int(round(self.fps)))
+        seconds = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 3600)
+        candidates = sorted({1, 2, 5, *(int(fps * s) for s in seconds if float(fps * s).is_integer())})
+        px_per_frame = self.pps / self.fps
+        major = next((c for c in candidates if c * px_per_frame >= 70), candidates[-1])
+        divisor = next((d for d in (5, 4, 3, 2) if major % d == 0 and major // d * px_per_frame >= 8), 1)
+        return major, major // divisor
 
     def _draw_ruler(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(QRectF(rect.left(), 0, rect.width(), RULER_H), Colors.ruler)
         painter.setPen(QPen(Colors.border, 1))
         painter.drawLine(QPointF(rect.left(), RULER_H), QPointF(rect.right(), RULER_H))
-        step = self._tick_step()
-        minor = step / 5
+        major, minor = self.tick_frames()
+        with_frames = major % max(1, int(round(self.fps))) != 0
         font = QFont(painter.font())
         font.setPointSizeF(8)
         painter.setFont(font)
-        first = int(rect.left() / self.pps / minor) - 1
-        last = int(rect.right() / self.pps / minor) + 2
+        px_per_frame = self.pps / self.fps
+        first = int(rect.left() / px_per_frame / minor) - 1
+        last = int(rect.right() / px_per_frame / minor) + 2
         for n in range(max(0, first), last):
-            t = n * minor
-            x = t * self.pps
-            major = n % 5 == 0
-            painter.setPen(QPen(Colors.dim if major else Colors.border, 1))
-            painter.drawLine(QPointF(x, RULER_H - (12 if major else 5)), QPointF(x, RULER_H))
-            if major:
-                painter.setPen(Colors.text if major else Colors.dim)
-                painter.drawText(QPointF(x + 3, 12), format_time(t, self.fps, step < 1))
+            frame = n * minor
+            x = frame * px_per_frame
+            is_major = frame % major == 0
+            painter.setPen(QPen(Colors.dim if is_major else Colors.border, 1))
+            painter.drawLine(QPointF(x, RULER_H - (12 if is_major else 5)), QPointF(x, RULER_H))
+            if is_major:
+                painter.setPen(Colors.text)
+                painter.drawText(QPointF(x + 3, 12), format_time(frame / self.fps, self.fps, with_frames))
 
 
 def format_time(seconds: float, fps: float, with_frames: bool = True) -> str:

@@ -138,3 +138,24 @@ def test_saved_file_is_loadable_without_qt(make_window, tmp_path):
     win.timeline.add_clip(0.0, "plain")
     win.save_to(tmp_path / "p")
     assert load_project(tmp_path / "p.nloom").prompt_track.clips[0].text == "plain"
+
+
+def test_engine_settings_name_the_field_to_fix():
+    from app.widgets.engine_dialog import EngineSettings
+
+    assert "URL" in EngineSettings("remote", url="localhost:1", token="t").problem()
+    assert "Token" in EngineSettings("remote", url="http://127.0.0.1:1").problem()
+    assert EngineSettings("remote", url="http://127.0.0.1:1", token="t").problem() == ""
+    assert EngineSettings().problem() == ""
+
+
+def test_unreachable_remote_engine_keeps_reconnecting_without_blocking(qtbot, make_window):
+    from app.widgets.engine_dialog import EngineSettings
+
+    win = make_window()
+    win.start_engine(EngineSettings("remote", url="http://127.0.0.1:9", token="t"))
+    qtbot.waitUntil(lambda: win.client.state == "reconnecting", timeout=10_000)
+    assert "reconnecting" in win.engine_label.text() and not win.restart_button.isVisible()
+    win.timeline.add_clip(0.0, "a red ball bouncing")
+    assert win.generate() is False
+    assert "engine is reconnecting" in win.statusBar().currentMessage()

@@ -165,3 +165,15 @@ def test_generate_without_prompts_says_what_to_do(window):
     assert "add a prompt clip" in window.statusBar().currentMessage()
 
 
+
+
+def test_ruler_ticks_are_whole_frames_at_every_zoom(window):
+    view = window.timeline
+    fps = window.project.settings.fps
+    for pps in (5, 20, 60, 200, 900, 2000):
+        view.set_zoom(pps)
+        major, minor = view.tick_frames()
+        assert major % minor == 0 and minor >= 1
+        assert major * pps / fps >= 70 or major >= fps * 3600
+    view.set_zoom(2000)
+    assert view.tick_frames()[1] == 1       # at the closest zoom every frame has a tick
