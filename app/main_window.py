@@ -246,6 +246,8 @@ class MainWindow(QMainWindow):
         t.selection_changed.connect(self._selection_changed)
         t.message.connect(self.show_message)
         self.player.seek_requested.connect(lambda s: t.set_playhead(s, follow=True))
+        self.player.playing_changed.connect(
+            lambda playing: self.actions_by_name["play"].setIcon(icon("pause" if playing else "play")))
         self.inspector.clip_panel.message.connect(self.show_message)
         self.inspector.project_panel.message.connect(self.show_message)
         self.models.models_changed.connect(self.inspector.project_panel.set_models)
@@ -565,7 +567,7 @@ class MainWindow(QMainWindow):
         self.loader.stop()
         self.client.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._maybe_keep_changes():
             event.ignore()
             return

@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 
-
 def resources_dir() -> Path:
     """The shipped resources: ``NOISELOOM_RESOURCES`` (set by the desktop launcher) or the checkout's."""
     return Path(os.environ.get("NOISELOOM_RESOURCES") or Path(__file__).resolve().parent.parent / "resources")

@@ -58,7 +58,7 @@ class FrameLoader(QObject):
     def _run(self, path: Path, stop: threading.Event) -> None:
         try:
             count = decode_video(path, lambda first, images: self.frames_loaded.emit(first, images), stop)
-        except Exception as exc:  # a damaged file is reported, not raised into a thread
+        except Exception as exc:  # noqa: BLE001 (a damaged file is reported, not raised in a thread)
             self.finished.emit(0, f"could not read {path.name}: {exc}")
             return
         self.finished.emit(count, "")

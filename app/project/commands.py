@@ -125,7 +125,7 @@ class SetSpan(Edit):
     def undo(self) -> None:
         self.track.set_span(self.clip_id, *self.old)
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt's name)
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, SetSpan) or other.clip_id != self.clip_id or other.gesture != self.gesture:
             return False
         self.new = other.new
@@ -192,7 +192,7 @@ class SetClipProperty(Edit):
         setattr(self.clip, self.field, self.old)
         self.clip.history = list(self.old_history)
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not (isinstance(other, SetClipProperty) and self.merge and other.merge
                 and other.clip is self.clip and other.field == self.field):
             return False
@@ -227,7 +227,7 @@ class SetSetting(Edit):
     def undo(self) -> None:
         setattr(self.settings, self.field, self.old)
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not (isinstance(other, SetSetting) and other.settings is self.settings
                 and other.field == self.field):
             return False

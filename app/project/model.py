@@ -19,7 +19,6 @@ from psygnal import EventedModel, Signal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 MIN_CLIP_SECONDS = 0.05
-TRANSITIONS = ("blend", "cut")
 
 
 def new_id() -> str:

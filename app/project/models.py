@@ -37,7 +37,7 @@ def validate_model_folder(folder: Path | str) -> ModelFolder:
         raise ValueError(f"{index_file} is not valid JSON ({exc})") from None
     pipeline = index.get("_class_name") if isinstance(index, dict) else None
     if not isinstance(pipeline, str):
-        raise ValueError(f"{index_file} has no \"_class_name\": it is not a diffusers pipeline index")
+        raise ValueError(f"{index_file} has no \"_class_name\": it is not a diffusers pipeline index")  # noqa: TRY004
     components = tuple(sorted(k for k, v in index.items()
                               if not k.startswith("_") and isinstance(v, list) and len(v) == 2 and v[0]))
     missing = [c for c in components if not (path / c).is_dir()]

@@ -83,4 +83,4 @@ def frame_round(seconds: float, fps: float) -> float:
 
 def frame_of(seconds: float, fps: float) -> int:
     """The frame shown at ``seconds``."""
-    return int(math.floor(seconds * fps + 1e-9))
+    return math.floor(seconds * fps + 1e-9)

@@ -29,7 +29,7 @@ COLUMNS = ("Job", "Status", "Progress", "ETA", "Started")
 def format_eta(seconds: float | None) -> str:
     if seconds is None or seconds < 0:
         return ""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
 
 

@@ -30,7 +30,7 @@ class FrameCanvas(QWidget):
         self.image, self.badge = image, badge
         self.update()
 
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#0a0c10"))
         if self.image is None or self.image.isNull():
@@ -140,7 +140,7 @@ class PreviewPlayer(QWidget):
             label = f"LIVE · block {block.index + 1}/{len(gen.blocks)}" if block else "LIVE"
             self.canvas.show_image(gen.latest_preview, label)
             return
-        self.canvas.show_image(image, "" if image is not None else "")
+        self.canvas.show_image(image)
 
     def _on_live_preview(self, _image: QImage) -> None:
         if self.live and not self.playing:

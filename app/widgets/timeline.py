@@ -69,7 +69,7 @@ class ClipItem(QGraphicsItem):
         self.setPos(self.clip.start * self.view.pps, TRACK_Y + 4)
         self.update()
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+    def boundingRect(self) -> QRectF:
         return QRectF(0, 0, max(2.0, self.clip.duration * self.view.pps), TRACK_H - 8)
 
     def paint(self, painter: QPainter, _option, _widget=None) -> None:
@@ -146,7 +146,6 @@ class TimelineView(QGraphicsView):
     playhead_moved = Signal(float)
     selection_changed = Signal(list)     # selected clip ids
     message = Signal(str)                # refused edits, for the status bar
-    zoom_changed = Signal(float)
 
     def __init__(self, project: Project, stack: QUndoStack, generation: GenerationState,
                  parent: QWidget | None = None):
@@ -270,7 +269,6 @@ class TimelineView(QGraphicsView):
             item.sync()
         self._update_scene_rect()
         self.horizontalScrollBar().setValue(int(anchor * pps - offset))
-        self.zoom_changed.emit(pps)
 
     def zoom_in(self) -> None:
         self.set_zoom(self.pps * 1.5)
@@ -387,7 +385,7 @@ class TimelineView(QGraphicsView):
                     return item, "move"
         return None, ""
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         self.setFocus()
         scene = self.mapToScene(event.position().toPoint())
         if event.button() != Qt.MouseButton.LeftButton:
@@ -417,7 +415,7 @@ class TimelineView(QGraphicsView):
             seconds = self.snap.snap(seconds, self.pps, self.fps, targets).value
         self.set_playhead(seconds)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         drag = self._drag
         if drag is None:
             _item, mode = self._hit(event.position())
@@ -453,13 +451,13 @@ class TimelineView(QGraphicsView):
                 pass        # blocked by a neighbour: the clip stays where it last fitted
         self.viewport().update()
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag = None
         self._snap_line = None
         self.viewport().update()
         super().mouseReleaseEvent(event)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         scene = self.mapToScene(event.position().toPoint())
         item, _mode = self._hit(event.position())
         if item is None and TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
@@ -467,7 +465,7 @@ class TimelineView(QGraphicsView):
                                      self.snap.targets(self.track, self.playhead)).value
             self.add_clip(seconds)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta().y() or event.angleDelta().x()
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.set_zoom(self.pps * (1.2 if delta > 0 else 1 / 1.2), self._seconds_at(event.position().x()))
@@ -477,7 +475,7 @@ class TimelineView(QGraphicsView):
         event.accept()
 
     # ---- painting -----------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         assert self.project is not None
         painter.fillRect(rect, Colors.base)
         left, right = rect.left(), rect.right()
@@ -524,7 +522,7 @@ class TimelineView(QGraphicsView):
             target = QRectF(cell.left() + n * cell.width() / count, cell.top(), cell.width() / count, FILM_H)
             painter.drawImage(target, image, QRectF(image.rect()))
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         assert self.project is not None
         self._draw_ruler(painter, rect)
         if self._snap_line is not None:
@@ -544,7 +542,7 @@ class TimelineView(QGraphicsView):
 
     def tick_frames(self) -> tuple[int, int]:
         """(major, minor) ruler tick spacing in frames: majors at least 70 px apart, whole frames."""
-        fps = max(1, int(round(self.fps)))
+        fps = max(1, round(self.fps))
         seconds = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 3600)
         candidates = sorted({1, 2, 5, *(int(fps * s) for s in seconds if float(fps * s).is_integer())})
         px_per_frame = self.pps / self.fps
@@ -557,7 +555,7 @@ class TimelineView(QGraphicsView):
         painter.setPen(QPen(Colors.border, 1))
         painter.drawLine(QPointF(rect.left(), RULER_H), QPointF(rect.right(), RULER_H))
         major, minor = self.tick_frames()
-        with_frames = major % max(1, int(round(self.fps))) != 0
+        with_frames = major % max(1, round(self.fps)) != 0
         font = QFont(painter.font())
         font.setPointSizeF(8)
         painter.setFont(font)
@@ -578,7 +576,7 @@ class TimelineView(QGraphicsView):
 def format_time(seconds: float, fps: float, with_frames: bool = True) -> str:
     """``m:ss`` (with ``:ff`` frames when asked)."""
     frame = frame_of(seconds, fps)
-    whole, ff = divmod(frame, int(round(fps)))
+    whole, ff = divmod(frame, round(fps))
     m, s = divmod(whole, 60)
     return f"{m}:{s:02d}:{ff:02d}" if with_frames else f"{m}:{s:02d}"
 

@@ -72,7 +72,7 @@ def test_refused_edit_changes_nothing(doc):
 
 
 def test_transaction_rolls_back_a_half_done_paste(doc):
-    project, stack = doc
+    project, _stack = doc
     track = project.prompt_track
     ok = PromptClip(start=10, end=11, text="fits")
     clash = PromptClip(start=7, end=8, text="clashes")

@@ -54,7 +54,7 @@ def test_disabled_and_excluded():
 def test_move_snaps_by_the_nearer_edge_and_keeps_length():
     model = SnapModel(threshold_px=8, seconds=False)
     targets = [(5.1, "edge")]
-    start, end, hit = model.snap_move(3.05, 5.08, px_per_second=100, fps=100, targets=targets)
+    start, end, _hit = model.snap_move(3.05, 5.08, px_per_second=100, fps=100, targets=targets)
     assert end == pytest.approx(5.1) and end - start == pytest.approx(2.03)
     start, end, _ = model.snap_move(-0.5, 1.0, 100, 100, [])
     assert start == 0 and end == pytest.approx(1.5)
