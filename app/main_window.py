@@ -26,7 +26,13 @@ from app.client import EngineClient
 from app.export import export_package, sidecar
 from app.project.autosave import Autosaver, Recovery
 from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
-from app.project.jobspec import ProjectNotReady, check_request, project_to_request
+from app.project.jobspec import (
+    ProjectNotReady,
+    check_request,
+    expected_frames,
+    project_to_request,
+    temporal_factor,
+)
 from app.project.model import Project
 from app.project.snap import frame_of
 from app.theme import Colors, icon
@@ -444,8 +450,9 @@ class MainWindow(QMainWindow):
             self.show_message(f"The engine is {self.client.state}: wait for it or restart it", 10000)
             return False
         s = self.project.settings
+        total, block, fps = self._frame_plan(request)
         keep = frame_of(self.timeline.playhead, s.fps) if from_playhead else 0
-        keep -= keep % s.block_frames
+        keep -= keep % block
         if from_playhead:
             request["name"] = f"{self.project.name} from {self.timeline.playhead:.2f}s"[:200]
 
@@ -454,10 +461,10 @@ class MainWindow(QMainWindow):
                 self.show_message(f"The engine refused the job: {body}", 15000)
                 return
             self.current_job, self.current_request, self.video_file = body["id"], request, None
-            self.generation.reset(s.total_frames, s.block_frames, s.fps, body["id"], keep_before=keep)
+            self.generation.reset(total, block, fps, body["id"], keep_before=keep)
             self.actions_by_name["cancel"].setEnabled(True)
             self.side_tabs.setCurrentWidget(self.jobs_panel)
-            self.show_message(f"Generating {s.total_frames} frames with {s.model}…")
+            self.show_message(f"Generating {total} frames with {s.model}…")
 
         self.client.submit(request, submitted)
         return True
@@ -474,11 +481,20 @@ class MainWindow(QMainWindow):
                 self._follow(body)
         self.client.job_action(job_id, action, done)
 
+    def _frame_plan(self, request: dict[str, Any]) -> tuple[int, int, float]:
+        """(frames, video frames per block, fps) the engine will produce for ``request``."""
+        params = request.get("params", {})
+        fps = float(params.get("fps", self.project.settings.fps))
+        total = expected_frames(request, self.project.settings.total_frames)
+        if params.get("mode") == "full" or not params.get("block_frames"):
+            return total, total, fps
+        return total, int(params["block_frames"]) * temporal_factor(str(params.get("model", ""))), fps
+
     def _follow(self, job: dict[str, Any]) -> None:
-        s = self.project.settings
         self.current_job = job["id"]
         self.current_request = job.get("request")
-        self.generation.reset(s.total_frames, s.block_frames, s.fps, job["id"])
+        total, block, fps = self._frame_plan(self.current_request or {})
+        self.generation.reset(total, block, fps, job["id"])
         self.actions_by_name["cancel"].setEnabled(True)
 
     def _on_event(self, event: dict[str, Any]) -> None:

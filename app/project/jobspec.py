@@ -1,6 +1,8 @@
 """Turning a project into a ``video.generate`` job request (the envelope POSTed to the engine).
 
-The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut); the
+The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut); a single
+clip is the whole video's prompt (a lone timed prompt fills the video anyway) and goes in ``prompt``
+with the global prompt appended, so it also runs with the whole-clip sampler (``mode`` ``full``). The
 project's settings become the sampler params. ``check_request`` validates the request locally with the
 job language (``engine.spec``, pure pydantic) so that a mistake is shown next to the field before
 anything is sent.
@@ -41,8 +43,13 @@ def project_to_params(project: Project) -> dict[str, Any]:
         raise ProjectNotReady(
             f"every prompt clip starts after the end of the video ({duration:g}s): lengthen the video "
             "in Project settings or move the clips")
+    if len(prompts) == 1:
+        prompt = ", ".join(t for t in (prompts[0]["text"], settings.prompt.strip()) if t)
+        prompts = []
+    else:
+        prompt = settings.prompt.strip()
     params: dict[str, Any] = {
-        "prompt": settings.prompt.strip(),
+        "prompt": prompt,
         "negative_prompt": settings.negative_prompt,
         "seconds": duration,
         "fps": settings.fps,
@@ -65,6 +72,26 @@ def project_to_request(project: Project, name: str | None = None, priority: int 
     """The job request envelope for generating ``project``."""
     return {"version": 1, "kind": VIDEO_KIND, "params": project_to_params(project),
             "name": (name or project.name)[:200], "priority": priority}
+
+
+def temporal_factor(model: str) -> int:
+    """Video frames per latent frame: 1 for the builtin per-frame VAE, 4 for a Wan folder's 3-D VAE."""
+    return 1 if model.startswith("builtin:") else 4
+
+
+def expected_frames(request: dict[str, Any], fallback: int) -> int:
+    """How many frames the engine will make for ``request`` (the job language's count when it knows the
+    kind, else ``fallback``)."""
+    from engine.spec import JobRequest, SpecError, kinds, validate_request
+
+    if request.get("kind") not in kinds():
+        return fallback
+    try:
+        params = validate_request(JobRequest.model_validate(request))
+    except SpecError:
+        return fallback
+    total = getattr(params, "total_frames", None)
+    return int(total()) if callable(total) else fallback
 
 
 def check_request(request: dict[str, Any]) -> list[dict[str, Any]]:

@@ -90,12 +90,12 @@ class ProjectSettings(_Evented):
 
     model: str = Field("builtin:shapes", min_length=1, description="builtin:<name> or a local folder")
     prompt: str = Field("", description="a global prompt appended to every clip's text (style, setting)")
-    width: int = Field(128, ge=16, le=4096, multiple_of=8)
-    height: int = Field(80, ge=16, le=4096, multiple_of=8)
-    fps: int = Field(8, ge=1, le=120)
+    width: int = Field(128, ge=16, le=4096, multiple_of=16)
+    height: int = Field(80, ge=16, le=4096, multiple_of=16)
+    fps: int = Field(8, ge=1, le=60)
     duration: float = Field(12.0, gt=0.0, le=3600.0, description="length of the video in seconds")
-    steps: int = Field(12, ge=1, le=500)
-    guidance: float = Field(5.0, ge=0.0, le=50.0)
+    steps: int = Field(12, ge=1, le=200)
+    guidance: float = Field(5.0, ge=0.0, le=30.0)
     seed: int = Field(0, ge=0, le=2**32 - 1)
     negative_prompt: str = ""
     mode: Literal["dualparal", "full", "window"] = "dualparal"

@@ -1,9 +1,12 @@
 """What the studio knows about the video being generated: frames by index and the state of each block.
 
-Fed by the engine's events for the current job: ``block_done`` (a finished block's frame range),
+Fed by the engine's events for the current job: ``block_done`` (a finished block: ``block`` and its
+frame range as ``frames: [a, b]``, ``start_frame``/``end_frame`` or ``start``/``end`` seconds),
 ``progress`` (fraction, stage; optionally ``in_flight: [{block, step, steps}]``) and binary preview
-frames (meta with ``frame`` or ``start_frame``, optionally ``block``). The timeline's filmstrip and
-progress overlay and the preview player draw from it.
+frames (meta with ``step``/``steps`` and ``frame`` or ``block``; ``final: true`` marks a finished frame
+rather than a look at a block still being denoised). The grid of blocks is predicted from the settings
+and corrected by the frame ranges ``block_done`` reports. The timeline's filmstrip and progress overlay
+and the preview player draw from it.
 """
 
 from __future__ import annotations
@@ -60,19 +63,23 @@ class GenerationState(QObject):
 
     def reset(self, total_frames: int, block_frames: int, fps: float, job_id: str | None = None,
               keep_before: int = 0) -> None:
-        """Start following a new generation; frames before ``keep_before`` are kept (regenerate from
-        the playhead keeps what is before it)."""
-        self.fps, self.total_frames, self.block_frames = fps, total_frames, max(1, block_frames)
+        """Start following a new generation of ``total_frames`` in blocks of ``block_frames`` video
+        frames; frames before ``keep_before`` are kept (regenerate from the playhead keeps them)."""
+        self.fps, self.total_frames = fps, total_frames
         self.frames = {i: img for i, img in self.frames.items() if i < keep_before}
-        count = math.ceil(total_frames / self.block_frames)
-        self.blocks = [Block(k, k * self.block_frames, min(total_frames, (k + 1) * self.block_frames))
-                       for k in range(count)]
-        for block in self.blocks:
-            if block.end <= keep_before and all(i in self.frames for i in range(block.start, block.end)):
-                block.state = "done"
+        self._grid(block_frames)
         self.job_id, self.stage, self.fraction, self.status = job_id, "", 0.0, "pending" if job_id else ""
         self.latest_preview = None
         self.changed.emit()
+
+    def _grid(self, block_frames: int) -> None:
+        self.block_frames = max(1, block_frames)
+        count = math.ceil(self.total_frames / self.block_frames)
+        self.blocks = [Block(k, k * self.block_frames, min(self.total_frames, (k + 1) * self.block_frames))
+                       for k in range(count)]
+        for block in self.blocks:
+            if all(i in self.frames for i in range(block.start, block.end)):
+                block.state, block.fraction = "done", 1.0
 
     def block_of(self, frame: int) -> Block | None:
         k = frame // self.block_frames
@@ -113,6 +120,9 @@ class GenerationState(QObject):
         elif kind == "block_done":
             span = frame_range(payload, self.fps)
             index = payload.get("block")
+            if span and index is not None and self.block_of(span[0]) is not None \
+                    and self.block_of(span[0]).index != index and span[1] - span[0] > 0:
+                self._grid(span[1] - span[0] if index == 0 else span[0] // max(1, index))
             for block in self.blocks:
                 if block.index == index or (span and block.start >= span[0] and block.end <= span[1]):
                     block.state, block.fraction = "done", 1.0
@@ -143,11 +153,17 @@ class GenerationState(QObject):
         if meta.get("job_id") != self.job_id or self.job_id is None:
             return
         self.latest_preview = image
-        self.live_preview.emit(image)
         span = frame_range(meta, self.fps)
-        if span and meta.get("final", True):
-            self.set_frame(span[0], image)
-            self.changed.emit()
+        block = self.blocks[meta["block"]] if isinstance(meta.get("block"), int) and \
+            0 <= meta["block"] < len(self.blocks) else (self.block_of(span[0]) if span else None)
+        if meta.get("final"):
+            if span:
+                self.set_frame(span[0], image)
+        elif block is not None and block.state != "done" and meta.get("steps"):
+            block.state = "running"
+            block.fraction = min(1.0, int(meta.get("step", 0)) / max(1, int(meta["steps"])))
+        self.live_preview.emit(image)
+        self.changed.emit()
 
     def thumbnail_for_block(self, block: Block) -> QImage | None:
         for index in (block.start + (block.end - block.start) // 2, block.start):

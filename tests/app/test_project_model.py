@@ -95,3 +95,12 @@ def test_track_round_trip():
     track = _project().prompt_track
     again = Track.from_dict(track.to_dict())
     assert [c.model_dump() for c in again] == [c.model_dump() for c in track]
+
+
+def test_a_single_clip_is_the_whole_videos_prompt():
+    project = Project()
+    project.settings.prompt = "flat colours"
+    project.prompt_track.add_clip(PromptClip(start=1, end=3, text="a red ball bouncing"))
+    params = project_to_request(project)["params"]
+    assert params["prompt"] == "a red ball bouncing, flat colours"
+    assert params["prompts"] == []
