@@ -79,10 +79,15 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
             if not window.generate():
                 raise ScreenshotError(window.statusBar().currentMessage())
             gen = window.generation
-            _wait(lambda: gen.job_id is not None and any(b.state == "done" for b in gen.blocks)
-                  and any(b.state != "done" for b in gen.blocks), timeout_s, "the first finished block")
-            done = [b for b in gen.blocks if b.state == "done"]
-            window.timeline.set_playhead(done[-1].start / gen.fps)
+            def mid_run() -> bool:
+                some_done = any(b.state == "done" for b in gen.blocks)
+                if some_done and any(b.state != "done" for b in gen.blocks):
+                    return True
+                return gen.status == "running" and gen.latest_preview is not None and gen.fraction >= 0.4
+
+            _wait(mid_run, timeout_s, "the generation to be well under way")
+            running = next((b for b in gen.blocks if b.state == "running"), gen.blocks[0])
+            window.timeline.set_playhead(running.start / gen.fps)
             written.append(grab(window, out_dir / "main-running.png"))
 
             _wait(lambda: gen.status in ("completed", "failed", "canceled"), timeout_s, "the generation")

@@ -90,20 +90,21 @@ class JobsPanel(QWidget):
     def _fill_row(self, row: int, job: dict[str, Any]) -> None:
         status = job.get("status", "")
         name = job.get("name") or job.get("kind", "")
-        item = QTableWidgetItem(f"{name}  ·  {job.get('kind', '')}")
-        item.setToolTip(job.get("error") or job["id"])
+        item = QTableWidgetItem(name)
+        item.setToolTip(f"{job.get('kind', '')} · {job['id']}" + (f"\n{job['error']}" if job.get("error") else ""))
         self.table.setItem(row, 0, item)
-        status_item = QTableWidgetItem(status)
+        stage = job.get("stage") or ""
+        status_item = QTableWidgetItem(f"{status} · {stage}" if status == "running" and stage else status)
         status_item.setForeground(STATUS_COLORS.get(status, Colors.text))
         self.table.setItem(row, 1, status_item)
         bar = self.table.cellWidget(row, 2)
         if not isinstance(bar, QProgressBar):
             bar = QProgressBar()
             bar.setRange(0, 1000)
-            bar.setFixedWidth(120)
+            bar.setFixedWidth(70)
             self.table.setCellWidget(row, 2, bar)
         bar.setValue(int(1000 * float(job.get("progress") or 0)))
-        bar.setFormat(f"{100 * float(job.get('progress') or 0):.0f}%  {job.get('stage') or ''}".strip())
+        bar.setFormat(f"{100 * float(job.get('progress') or 0):.0f}%")
         eta = format_eta(job.get("eta_s")) if status == "running" else ""
         self.table.setItem(row, 3, QTableWidgetItem(eta))
         started = job.get("started") or job.get("created")
