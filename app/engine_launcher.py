@@ -1,6 +1,8 @@
 """The studio's local engine: a ``noiseloom-engine serve`` child run with ``QProcess``.
 
-Nothing here blocks the UI thread while the engine starts: the process's output is read as it
+The engine and its workers run at a lower CPU priority (``nice``, where the system has it) so that a
+generation on the CPU never starves the studio's own UI thread. Nothing here blocks the UI thread
+while the engine starts: the process's output is read as it
 arrives, ``ready(url, token)`` fires when it prints its URL line, ``died(message)`` when it exits
 without being asked to (with the tail of its output). ``restart`` starts it again on the same data
 folder, so the queue (and with it every job) is still there.
@@ -9,6 +11,7 @@ folder, so the queue (and with it every job) is still there.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections import deque
 from pathlib import Path
@@ -29,8 +32,9 @@ class EngineLauncher(QObject):
     failed_to_start = Signal(str)
 
     def __init__(self, data_dir: Path | None = None, devices: str = "auto", start_timeout_s: float = 90.0,
-                 parent: QObject | None = None):
+                 niceness: int = 10, parent: QObject | None = None):
         super().__init__(parent)
+        self.niceness = niceness
         self.data_dir = Path(data_dir) if data_dir else default_engine_dir()
         self.devices = devices
         self.url = ""
@@ -70,8 +74,12 @@ class EngineLauncher(QObject):
         process.finished.connect(self._finished)
         process.errorOccurred.connect(self._error)
         self._process = process
-        process.start(sys.executable, ["-m", "engine.server.main", "serve", "--port", "0",
-                                       "--data-dir", str(self.data_dir), "--devices", self.devices])
+        command = [sys.executable, "-m", "engine.server.main", "serve", "--port", "0",
+                   "--data-dir", str(self.data_dir), "--devices", self.devices]
+        nice = shutil.which("nice")
+        if nice and self.niceness:
+            command = [nice, "-n", str(self.niceness), *command]
+        process.start(command[0], command[1:])
         self._timeout.start()
 
     def stop(self, wait_ms: int = 8000) -> None:

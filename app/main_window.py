@@ -28,6 +28,7 @@ from app.project.autosave import Autosaver, Recovery
 from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
 from app.project.jobspec import (
     ProjectNotReady,
+    add_regeneration,
     check_request,
     expected_frames,
     project_to_request,
@@ -455,6 +456,7 @@ class MainWindow(QMainWindow):
         keep -= keep % block
         if from_playhead:
             request["name"] = f"{self.project.name} from {self.timeline.playhead:.2f}s"[:200]
+            add_regeneration(request, keep / fps, self._last_completed_job())
 
         def submitted(ok: bool, _status: int, body: Any) -> None:
             if not ok:
@@ -468,6 +470,11 @@ class MainWindow(QMainWindow):
 
         self.client.submit(request, submitted)
         return True
+
+    def _last_completed_job(self) -> str | None:
+        """The newest completed video job of this session (the one on screen, if it finished)."""
+        job = self.client.jobs.get(self.current_job or "")
+        return job["id"] if job and job.get("status") == "completed" else None
 
     def cancel_generation(self) -> None:
         if self.current_job:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,15 +23,12 @@ class ScreenshotError(RuntimeError):
     """The session behind the screenshots did not get where it had to (engine, generation)."""
 
 
-def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    from PySide6.QtCore import QCoreApplication, QEventLoop
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run the event loop until ``condition()``; raises ``ScreenshotError`` naming ``what`` on timeout."""
+    from app.loop_monitor import run_until
 
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise ScreenshotError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        time.sleep(0.01)
+    if not run_until(condition, timeout_s):
+        raise ScreenshotError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 def grab(window, path: Path) -> Path:
@@ -70,7 +66,7 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
         window.show()
         try:
             window.client.start_local(root / "engine", devices)
-            _wait(lambda: window.client.state == "connected", 120, "the local engine")
+            wait_for(lambda: window.client.state == "connected", 120, "the local engine")
             written.append(grab(window, out_dir / "main-empty.png"))
 
             if not window.open_project(project):
@@ -85,15 +81,15 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
                     return True
                 return gen.status == "running" and gen.latest_preview is not None and gen.fraction >= 0.4
 
-            _wait(mid_run, timeout_s, "the generation to be well under way")
+            wait_for(mid_run, timeout_s, "the generation to be well under way")
             running = next((b for b in gen.blocks if b.state == "running"), gen.blocks[0])
             window.timeline.set_playhead(running.start / gen.fps)
             written.append(grab(window, out_dir / "main-running.png"))
 
-            _wait(lambda: gen.status in ("completed", "failed", "canceled"), timeout_s, "the generation")
+            wait_for(lambda: gen.status in ("completed", "failed", "canceled"), timeout_s, "the generation")
             if gen.status != "completed":
                 raise ScreenshotError(f"the generation ended {gen.status}: {window.statusBar().currentMessage()}")
-            _wait(lambda: not window.loader.busy and len(gen.frames) >= gen.total_frames, 120,
+            wait_for(lambda: not window.loader.busy and len(gen.frames) >= gen.total_frames, 120,
                   "the video's frames")
             window.side_tabs.setCurrentIndex(0)
             clips = window.project.prompt_track.clips

@@ -74,6 +74,25 @@ def project_to_request(project: Project, name: str | None = None, priority: int 
             "name": (name or project.name)[:200], "priority": priority}
 
 
+REGENERATE_FROM_FIELD = "regenerate_from"     # seconds: reuse the earlier run's blocks before this time
+REUSE_JOB_FIELD = "reuse_job"                 # the earlier job whose block cache is reused
+
+
+def add_regeneration(request: dict[str, Any], from_seconds: float, previous_job: str | None) -> bool:
+    """Ask the engine to reuse ``previous_job``'s blocks before ``from_seconds`` when the job language
+    offers it (True); otherwise the request stays a whole run, which gives the same frames before the
+    playhead anyway (same seed, same prompts there) and only costs the time to make them again."""
+    from engine.spec import kinds
+
+    kind = kinds().get(request.get("kind", ""))
+    fields = kind.params.model_fields if kind is not None else {}
+    if previous_job is None or REGENERATE_FROM_FIELD not in fields or REUSE_JOB_FIELD not in fields:
+        return False
+    request["params"][REGENERATE_FROM_FIELD] = round(from_seconds, 6)
+    request["params"][REUSE_JOB_FIELD] = previous_job
+    return True
+
+
 def temporal_factor(model: str) -> int:
     """Video frames per latent frame: 1 for the builtin per-frame VAE, 4 for a Wan folder's 3-D VAE."""
     return 1 if model.startswith("builtin:") else 4

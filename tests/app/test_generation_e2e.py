@@ -10,12 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 
+from app.loop_monitor import LoopMonitor, run_until
 from app.main_window import MainWindow
 from engine.spec import kinds
 
@@ -51,45 +51,20 @@ def studio(qtbot, tmp_path, tiny_model):
     win.shutdown()
 
 
-class Heartbeat:
-    """A 5 ms timer on the UI thread; ``worst`` is the longest time between two beats."""
-
-    def __init__(self):
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._beat)
-
-    def _beat(self):
-        now = time.perf_counter()
-        self.gaps.append(now - self._last)
-        self._last = now
-
-    def __enter__(self):
-        self._last = time.perf_counter()
-        self.timer.start()
-        return self
-
-    def __exit__(self, *_exc):
-        self.timer.stop()
-
-    @property
-    def worst(self) -> float:
-        return max(self.gaps[1:], default=0.0)
-
-
 def test_generate_frames_arrive_and_the_ui_never_stalls(qtbot, studio):
     gen = studio.generation
     previews = []
     studio.client.preview.connect(lambda meta, _image: previews.append(meta))
-    with Heartbeat() as heart:
+    with LoopMonitor() as loop:      # waits in a real event loop: qtbot.waitUntil sleeps between polls
         assert studio.generate()
-        qtbot.waitUntil(lambda: gen.job_id is not None, timeout=10_000)
-        qtbot.waitUntil(lambda: gen.status == "completed", timeout=240_000)
-        qtbot.waitUntil(lambda: len(gen.frames) == gen.total_frames and not studio.loader.busy, timeout=60_000)
-    print(f"heartbeat: {len(heart.gaps)} beats, worst gap {heart.worst * 1000:.1f} ms")
-    assert heart.worst <= 0.050, f"the event loop stalled for {heart.worst * 1000:.1f} ms"
+        assert run_until(lambda: gen.status == "completed", 240)
+        assert run_until(lambda: len(gen.frames) == gen.total_frames and not studio.loader.busy, 60)
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    print(f"heartbeat: {len(loop.gaps)} beats, worst gap {loop.worst_gap_s * 1000:.1f} ms; worst busy stretch "
+          f"{loop.worst_busy_s * 1000:.1f} ms CPU; load {load:.1f} per core")
+    assert loop.worst_busy_s <= 0.050, f"the studio's own work blocked the loop {loop.worst_busy_s * 1000:.1f} ms"
+    if load <= 1.0:      # on an oversubscribed machine other processes' time shows up in the wall-clock gaps
+        assert loop.worst_gap_s <= 0.050, f"the event loop stalled for {loop.worst_gap_s * 1000:.1f} ms"
     assert previews, "no live preview arrived while the job ran"
     assert all(b.state == "done" for b in gen.blocks)
     frame = gen.frames[gen.total_frames // 2]
@@ -99,6 +74,16 @@ def test_generate_frames_arrive_and_the_ui_never_stalls(qtbot, studio):
     assert gen.total_frames == 17
     out = studio.export_to(studio.cache_dir / "export" / "film.mp4")
     assert out[0].stat().st_size > 0
+
+    # regenerate from the playhead: whole blocks before it stay on screen (a whole-clip job is one
+    # block, so here nothing is kept) while the rest is made again
+    first_job = gen.job_id
+    studio.actions_by_name["regenerate"].trigger()
+    qtbot.waitUntil(lambda: gen.job_id != first_job, timeout=10_000)
+    assert all(i < 8 for i in gen.frames)
+    assert studio.client.jobs[gen.job_id]["name"].endswith("from 1.00s")
+    qtbot.waitUntil(lambda: gen.status == "completed", timeout=240_000)
+    qtbot.waitUntil(lambda: len(gen.frames) == gen.total_frames and not studio.loader.busy, timeout=60_000)
 
 
 def test_cancel_stops_the_job(qtbot, studio):

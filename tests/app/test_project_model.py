@@ -104,3 +104,13 @@ def test_a_single_clip_is_the_whole_videos_prompt():
     params = project_to_request(project)["params"]
     assert params["prompt"] == "a red ball bouncing, flat colours"
     assert params["prompts"] == []
+
+
+def test_regeneration_fields_only_when_the_job_language_has_them():
+    from app.project.jobspec import add_regeneration
+
+    project = _project()
+    request = project_to_request(project)
+    before = dict(request["params"])
+    assert add_regeneration(request, 4.0, None) is False
+    assert request["params"] == before
