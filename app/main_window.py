@@ -92,6 +92,14 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
         self.resize(1440, 900)
+        self._restore_window_state()
+
+    def _restore_window_state(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
 
     # ---- construction -------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -174,6 +182,7 @@ class MainWindow(QMainWindow):
             "cancel": self._action("&Cancel generation", self.cancel_generation, "Ctrl+.", "cancel"),
             "restart_engine": self._action("&Restart engine", self.restart_engine, None, "restart"),
             "engine_settings": self._action("Engine &settings…", self.engine_settings_dialog, None, "device"),
+            "shortcuts": self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"),
         }
         a["undo"].setIcon(icon("undo"))
         a["undo"].setShortcuts([QKeySequence.StandardKey.Undo])
@@ -199,6 +208,7 @@ class MainWindow(QMainWindow):
             ("&View", ["zoom_in", "zoom_out", "zoom_fit", None, "play", "frame_back", "frame_next", "home", "end"]),
             ("&Generate", ["generate", "regenerate", "cancel"]),
             ("E&ngine", ["restart_engine", "engine_settings"]),
+            ("&Help", ["shortcuts"]),
         ):
             menu = menus.addMenu(title)
             for name in names:
@@ -207,6 +217,9 @@ class MainWindow(QMainWindow):
                 else:
                     menu.addAction(a[name])
         menus.actions()[1].menu().addAction(self.snap_action)
+        self.recent_menu = menus.actions()[0].menu().addMenu("Open &recent")
+        menus.actions()[0].menu().insertMenu(a["save"], self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
 
         bar = self.addToolBar("Main")
         bar.setObjectName("main-toolbar")
@@ -270,6 +283,26 @@ class MainWindow(QMainWindow):
         self.jobs_panel.action_requested.connect(self.job_action)
         self.jobs_panel.open_requested.connect(self.open_output)
         self.jobs_panel.job_activated.connect(self.show_job)
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(action, keys) for every action that has a shortcut, in menu order."""
+        rows = []
+        for menu_action in self.menuBar().actions():
+            for action in menu_action.menu().actions():
+                keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                if keys:
+                    rows.append((action.text().replace("&", ""), keys))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        text = "".join(f"<tr><td>{name}</td><td style='padding-left:18px'><b>{keys}</b></td></tr>"
+                       for name, keys in self.shortcut_table())
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<table>{text}</table><p>Hold Shift while dragging to move without snapping; "
+                    "Ctrl + wheel zooms the timeline; double-click free track space to add a clip.</p>")
+        box.setModal(False)
+        box.show()
 
     # ---- document -----------------------------------------------------------------------------
     def _load_into_window(self, project: Project, path: Path | None) -> None:
@@ -356,6 +389,17 @@ class MainWindow(QMainWindow):
     def _remember_recent(self, path: Path) -> None:
         recent = [str(path), *[p for p in (self.settings.value("recent", []) or []) if p != str(path)]][:10]
         self.settings.setValue("recent", recent)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent", []) or []:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self._open_recent(Path(p))).setToolTip(path)
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(no recent projects)").setEnabled(False)
+
+    def _open_recent(self, path: Path) -> None:
+        if self._maybe_keep_changes():
+            self.open_project(path)
 
     def autosave(self) -> bool:
         try:
@@ -595,5 +639,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosaver.discard()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
         self.shutdown()
         event.accept()

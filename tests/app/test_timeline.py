@@ -177,3 +177,12 @@ def test_ruler_ticks_are_whole_frames_at_every_zoom(window):
         assert major * pps / fps >= 70 or major >= fps * 3600
     view.set_zoom(2000)
     assert view.tick_frames()[1] == 1       # at the closest zoom every frame has a tick
+
+
+def test_every_frequent_action_has_a_shortcut(window):
+    table = dict(window.shortcut_table())
+    for name in ("Undo", "Redo", "Copy", "Paste at playhead", "Delete clip", "Add prompt clip",
+                 "Split at playhead", "Play / pause", "Generate", "Regenerate from playhead", "Cancel generation",
+                 "Export…", "Save", "Zoom in", "Zoom out", "Keyboard shortcuts"):
+        assert table.get(name), f"{name} has no shortcut"
+    assert len(set(table.values())) == len(table)         # no two actions share keys
