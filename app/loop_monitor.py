@@ -9,6 +9,7 @@ waiting in the OS costs no CPU time).
 from __future__ import annotations
 
 import time
+from typing import Self
 
 from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QObject, QTimer
 
@@ -38,7 +39,7 @@ class LoopMonitor(QObject):
             self.busy.append(now - self._turn_started)
         self._turn_started = now
 
-    def __enter__(self) -> LoopMonitor:
+    def __enter__(self) -> Self:
         self._last = time.perf_counter()
         self._dispatcher.aboutToBlock.connect(self._about_to_block)
         self._timer.start()

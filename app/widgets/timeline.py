@@ -161,6 +161,7 @@ class TimelineView(QGraphicsView):
         self.project: Project | None = None
         self.items: dict[str, ClipItem] = {}
         self._drag: dict | None = None
+        self.context_menu: QMenu | None = None
         self._snap_line: float | None = None
         self.setScene(QGraphicsScene(self))
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
@@ -315,11 +316,15 @@ class TimelineView(QGraphicsView):
         return None
 
     def split_at_playhead(self) -> bool:
-        clip = self.track.clip_at(self.playhead)
+        return self.split_at(self.playhead)
+
+    def split_at(self, seconds: float) -> bool:
+        """Split the clip under ``seconds`` there (on a frame boundary)."""
+        clip = self.track.clip_at(seconds)
         if clip is None:
-            self.message.emit("Not possible: no clip under the playhead to split")
+            self.message.emit("Not possible: no clip there to split")
             return False
-        at = frame_round(self.playhead, self.fps)
+        at = frame_round(seconds, self.fps)
         return self._try(lambda: SplitClip(self.track, clip.id, at))
 
     def delete_selected(self) -> bool:
@@ -458,6 +463,27 @@ class TimelineView(QGraphicsView):
         self._snap_line = None
         self.viewport().update()
         super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right click: the clip actions at the clicked time (or add / paste in free space)."""
+        scene = self.mapToScene(event.pos())
+        item, _mode = self._hit(QPointF(event.pos()))
+        seconds = frame_round(max(0.0, scene.x() / self.pps), self.fps)
+        menu = QMenu(self)
+        if item is not None:
+            if item.clip.id not in self.selected:
+                self.set_selection([item.clip.id])
+            menu.addAction("Split here", lambda: self.split_at(seconds))
+            menu.addAction("Copy", self.copy_selected)
+            menu.addAction("Cut", self.cut_selected)
+            menu.addAction("Delete", self.delete_selected)
+        elif TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
+            menu.addAction("Add prompt clip here", lambda: self.add_clip(seconds))
+            menu.addAction("Paste here", lambda: (self.set_playhead(seconds), self.paste_at_playhead()))
+        else:
+            return
+        self.context_menu = menu
+        menu.popup(event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         scene = self.mapToScene(event.position().toPoint())

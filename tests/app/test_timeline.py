@@ -3,6 +3,7 @@
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from app.main_window import MainWindow
 from app.widgets.timeline import FILM_Y, TRACK_H, TRACK_Y
@@ -186,3 +187,27 @@ def test_every_frequent_action_has_a_shortcut(window):
                  "Export…", "Save", "Zoom in", "Zoom out", "Keyboard shortcuts"):
         assert table.get(name), f"{name} has no shortcut"
     assert len(set(table.values())) == len(table)         # no two actions share keys
+
+
+def test_context_menu_splits_and_adds_where_clicked(qtbot, window):
+    from PySide6.QtGui import QContextMenuEvent
+
+    window.timeline.add_clip(0.0, "first")
+    viewport = window.timeline.viewport()
+
+    def menu_at(seconds):
+        pos = _point(window, seconds)
+        QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos,
+                                                           viewport.mapToGlobal(pos)))
+        menu = window.timeline.context_menu
+        return menu, {a.text(): a for a in menu.actions()}
+
+    menu, actions = menu_at(2.5)
+    actions["Split here"].trigger()
+    menu.close()
+    assert _spans(window) == [(0, 2.5), (2.5, 4)]
+    menu, actions = menu_at(6.0)
+    assert "Split here" not in actions
+    actions["Add prompt clip here"].trigger()
+    menu.close()
+    assert _spans(window) == [(0, 2.5), (2.5, 4), (6, 10)]
