@@ -139,6 +139,10 @@ class EngineClient(QObject):
         self.launcher: EngineLauncher | None = None
         self._net = QNetworkAccessManager(self)
         self._replies: set[QNetworkReply] = set()
+        self._refresh_soon = QTimer(self)          # many unknown jobs in a burst: one refresh
+        self._refresh_soon.setSingleShot(True)
+        self._refresh_soon.setInterval(100)
+        self._refresh_soon.timeout.connect(self.refresh)
         self.stream = EventStream(self)
         self.stream.event.connect(self._on_event)
         self.stream.preview.connect(self.preview)
@@ -184,11 +188,21 @@ class EngineClient(QObject):
         """Use the engine at ``url`` with ``token`` (a local one or one given in the settings)."""
         self.url, self.token = url.rstrip("/"), token
         self._set_state("connecting", f"connecting to {self.url}…")
-        self.stream.start(self.url, token)
+        if self.stream.last_seq:
+            self.stream.start(self.url, token)
+            return
+
+        def latest(ok: bool, _status: int, body: Any) -> None:
+            # a first connection follows from now on (the job list comes from /api/jobs), so an engine
+            # with a long history does not replay it all; later reconnects resume from the last seq
+            self.stream.start(self.url, token, since=int(body["seq"]) if ok else 0)
+
+        self.call("GET", "/api/events/latest", callback=latest)
 
     def close(self) -> None:
         """Stop the event thread, abort requests and stop a local engine."""
         self.stream.stop()
+        self._refresh_soon.stop()
         for reply in list(self._replies):
             reply.abort()
         if self.launcher is not None:
@@ -256,12 +270,13 @@ class EngineClient(QObject):
         self.call("GET", "/api/devices", callback=self._got_devices)
 
     def _got_jobs(self, ok: bool, _status: int, body: Any) -> None:
-        if ok:
-            self.jobs = {job["id"]: job for job in body}
+        if ok and isinstance(body, list):    # a reply cut short by a dying engine has no list
+            # merged, not replaced: a job submitted while this list was on its way stays known
+            self.jobs.update({job["id"]: job for job in body})
             self.jobs_changed.emit()
 
     def _got_devices(self, ok: bool, _status: int, body: Any) -> None:
-        if ok:
+        if ok and isinstance(body, list):
             self.devices = body
             self.devices_changed.emit(body)
 
@@ -299,7 +314,7 @@ class EngineClient(QObject):
         job = self.jobs.get(job_id) if job_id else None
         if event["type"] == "job.status":
             if job is None:
-                self.call("GET", f"/api/jobs/{job_id}", callback=self._got_job)
+                self._refresh_soon.start()
             else:
                 job.update({k: v for k, v in payload.items() if k in ("status", "error", "devices", "result")})
                 if payload.get("status") == "completed":
@@ -311,7 +326,3 @@ class EngineClient(QObject):
             self.jobs_changed.emit()
         self.event.emit(event)
 
-    def _got_job(self, ok: bool, _status: int, body: Any) -> None:
-        if ok:
-            self.jobs[body["id"]] = body
-            self.jobs_changed.emit()

@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
         self._load_into_window(self.project, None)
         self.inspector.project_panel.set_models(self.models.models)
 
+        self._jobs_timer = QTimer(self)
+        self._jobs_timer.setSingleShot(True)
+        self._jobs_timer.setInterval(100)
+        self._jobs_timer.timeout.connect(self._show_jobs)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -468,6 +472,11 @@ class MainWindow(QMainWindow):
         self.client.restart_engine()
 
     def _jobs_changed(self) -> None:
+        """Coalesce bursts of job updates (progress events) into one panel refresh per 100 ms."""
+        if not self._jobs_timer.isActive():
+            self._jobs_timer.start()
+
+    def _show_jobs(self) -> None:
         self.jobs_panel.set_jobs(self.client.jobs)
         self.devices_panel.set_devices(self.client.devices, self.client.jobs)
         job = self.client.jobs.get(self.current_job or "")
@@ -630,6 +639,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop timers, threads and the local engine (also on close)."""
         self.autosave_timer.stop()
+        self._jobs_timer.stop()
         self.player.pause()
         self.loader.stop()
         self.client.close()
