@@ -1,0 +1,149 @@
+"""Spatial encoders: the transfer function from a direction to each output channel of a format.
+
+An encoder gives, for directions (azimuth, elevation in degrees), frequency responses on an rfft grid of
+``nfft`` points, shape (directions, channels, bins) - or (directions, channels, 1) when the response is
+flat. The renderers multiply frames of source audio by them (``engine.audio.spatial.framefilter``) and the
+room model places them at the delays of image sources (``engine.audio.spatial.room``).
+
+- ``BinauralEncoder``: measured HRIRs (nearest measured direction), 2 channels (left, right).
+- ``FoaEncoder``: first-order Ambisonics, AmbiX: ACN channel order (W, Y, Z, X), SN3D normalisation.
+- ``StereoEncoder``: constant-power panning by the lateral angle, optional Woodworth time difference.
+- ``MicArrayEncoder``: the tetrahedral array of the DCASE/STARSS MIC format (four capsules of the
+  Eigenmike em32 at 4.2 cm radius), modelled as omnidirectional capsules in the free field.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.audio.spatial.propagation import SPEED_OF_SOUND
+from engine.audio.spatial.sofa import HrtfSet
+from engine.audio.spatial.trajectory import unit_vectors
+
+TETRA_CAPSULES_DEG = np.array([[45.0, 35.0], [-45.0, -35.0], [135.0, -35.0], [-135.0, 35.0]])
+TETRA_RADIUS_M = 0.042
+HEAD_RADIUS_M = 0.0875
+
+
+def _delay_spectra(delays_samples: np.ndarray, nfft: int) -> np.ndarray:
+    """exp(-j w d) for delays (..., ) in samples on an rfft grid: (..., bins)."""
+    omega = 2.0 * np.pi * np.arange(nfft // 2 + 1) / nfft
+    return np.exp(-1j * omega * delays_samples[..., None]).astype(np.complex64)
+
+
+class Encoder:
+    """Base: a format's channels, its responses, and how diffuse sound spreads over its channels."""
+
+    name = ""
+    channels = 0
+    taps = 1  # length of the impulse responses in samples (sizes the FFT)
+    diffuse_weights: np.ndarray
+
+    def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def kernels(self, azimuth: np.ndarray, elevation: np.ndarray, delay: np.ndarray, nfft: int) -> np.ndarray:
+        """Impulse responses (n, channels, nfft) of the directions, delayed by ``delay`` (fractional) samples."""
+        spectra = self.spectra(azimuth, elevation, nfft) * _delay_spectra(np.asarray(delay, dtype=float), nfft)[:, None, :]
+        return np.fft.irfft(spectra, nfft, axis=-1).astype(np.float32)
+
+
+class BinauralEncoder(Encoder):
+    name = "binaural"
+    channels = 2
+
+    def __init__(self, hrtf: HrtfSet):
+        self.hrtf = hrtf
+        self.taps = hrtf.taps
+        self._tables: dict[int, np.ndarray] = {}
+        energy = np.mean(np.sum(hrtf.irs.astype(np.float64) ** 2, axis=-1), axis=0)
+        self.diffuse_weights = np.sqrt(energy)
+
+    def table(self, nfft: int) -> np.ndarray:
+        """HRTFs of all measured directions on an nfft grid: (directions, 2, bins) complex64."""
+        if nfft not in self._tables:
+            self._tables[nfft] = np.fft.rfft(self.hrtf.irs, nfft, axis=-1).astype(np.complex64)
+        return self._tables[nfft]
+
+    def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
+        return self.table(nfft)[self.hrtf.nearest(azimuth, elevation)]
+
+
+class FoaEncoder(Encoder):
+    name = "foa"
+    channels = 4
+    diffuse_weights = np.array([1.0, 3 ** -0.5, 3 ** -0.5, 3 ** -0.5])
+
+    @staticmethod
+    def gains(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+        """AmbiX (ACN, SN3D) gains (n, 4): W, Y, Z, X."""
+        az, el = np.radians(np.atleast_1d(azimuth)), np.radians(np.atleast_1d(elevation))
+        return np.stack([np.ones_like(az), np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], axis=-1)
+
+    def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
+        return self.gains(azimuth, elevation)[..., None].astype(np.complex64)
+
+
+class StereoEncoder(Encoder):
+    name = "stereo"
+    channels = 2
+    diffuse_weights = np.array([2 ** -0.5, 2 ** -0.5])
+
+    def __init__(self, sample_rate: int, itd: bool = True):
+        self.sample_rate = sample_rate
+        self.itd = itd
+        self.taps = int(np.ceil(2 * HEAD_RADIUS_M / SPEED_OF_SOUND * sample_rate)) + 2
+
+    @staticmethod
+    def pan_gains(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+        """Constant-power (sin/cos) gains (n, 2) by the lateral position: left for 90, right for -90."""
+        lateral = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))[..., 1]
+        theta = (1.0 - lateral) * np.pi / 4.0
+        return np.stack([np.cos(theta), np.sin(theta)], axis=-1)
+
+    def delays(self, azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+        """Per-channel delays (n, 2) in samples: the far ear lags by Woodworth's spherical-head ITD."""
+        lateral = np.arcsin(np.clip(unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))[..., 1], -1, 1))
+        itd = HEAD_RADIUS_M / SPEED_OF_SOUND * (lateral + np.sin(lateral)) * self.sample_rate
+        return np.stack([np.maximum(-itd, 0.0), np.maximum(itd, 0.0)], axis=-1)
+
+    def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
+        gains = self.pan_gains(azimuth, elevation).astype(np.complex64)
+        if not self.itd:
+            return gains[..., None]
+        return gains[..., None] * _delay_spectra(self.delays(azimuth, elevation), nfft)
+
+
+class MicArrayEncoder(Encoder):
+    name = "mic"
+    channels = 4
+    diffuse_weights = np.ones(4)
+
+    def __init__(self, sample_rate: int):
+        self.sample_rate = sample_rate
+        self.capsules = TETRA_RADIUS_M * unit_vectors(TETRA_CAPSULES_DEG[:, 0], TETRA_CAPSULES_DEG[:, 1])
+        self.latency = int(np.ceil(TETRA_RADIUS_M / SPEED_OF_SOUND * sample_rate)) + 2
+        self.taps = 2 * self.latency + 1
+
+    def delays(self, azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
+        """Arrival delays (n, 4) in samples of a plane wave at each capsule (plus a fixed latency)."""
+        toward = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))
+        return self.latency - toward @ self.capsules.T / SPEED_OF_SOUND * self.sample_rate
+
+    def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
+        return _delay_spectra(self.delays(azimuth, elevation), nfft)
+
+
+def make_encoder(fmt: str, sample_rate: int, hrtf: HrtfSet | None = None, stereo_itd: bool = True) -> Encoder:
+    """The encoder of an output format (``binaural`` needs ``hrtf`` at ``sample_rate``)."""
+    if fmt == "binaural":
+        if hrtf is None:
+            raise ValueError("binaural rendering needs an HRTF set")
+        return BinauralEncoder(hrtf)
+    if fmt == "foa":
+        return FoaEncoder()
+    if fmt == "stereo":
+        return StereoEncoder(sample_rate, itd=stereo_itd)
+    if fmt == "mic":
+        return MicArrayEncoder(sample_rate)
+    raise ValueError(f"format must be one of binaural, foa, stereo, mic; got {fmt!r}")
