@@ -3,7 +3,8 @@
 Every source is read block by block (``sources``), optionally delayed by its time-varying propagation
 delay (Doppler), and filtered frame by frame (``framefilter``) with the response of its direction at that
 frame (``encoders``) times its distance gain and air absorption; a room adds reflections and a late tail
-(``room``), updated every ``ROOM_HOP`` samples with the same crossfading frames. Memory is flat in the
+(``room``), updated every ``ROOM_HOP`` samples with the same crossfading frames for positions snapped
+to a 5 cm grid (the direct path is exact every frame; the reflections only need to follow roughly). Memory is flat in the
 scene's length: only the current block, the frame overlaps and the room responses are held.
 """
 
@@ -30,7 +31,8 @@ from engine.audio.spatial.spec import Scene
 from engine.audio.spatial.trajectory import Trajectory
 
 HOP = 1024  # direction updates every ~21 ms, crossfades over ~43 ms
-ROOM_HOP = 8 * HOP  # room responses update every ~0.17 s
+ROOM_HOP = 16 * HOP  # room responses update every ~0.34 s (crossfaded over ~0.7 s)
+ROOM_GRID_M = 0.05  # source positions for the room response snap to a 5 cm grid
 BLOCK = 64 * HOP  # samples per processing block (~1.4 s)
 
 
@@ -159,10 +161,11 @@ class SceneRenderer:
             self.reflect.synthesise(room_mixed)
 
     def _room_spectrum(self, state: _SourceState, azimuth: float, elevation: float, distance: float) -> np.ndarray:
-        position = self.room.position(azimuth, elevation, distance)
-        reference = 0.0 if self.options.doppler else float(np.linalg.norm(position - self.room.listener))
-        key = (*np.round(position, 2), round(reference, 2))
+        cell = np.round(self.room.position(azimuth, elevation, distance) / ROOM_GRID_M)
+        key = tuple(cell.astype(int))
         if key != state.room_key:
+            position = cell * ROOM_GRID_M
+            reference = 0.0 if self.options.doppler else float(np.linalg.norm(position - self.room.listener))
             response = self.room.reflections(position, reference)
             state.room_spectrum = sfft.rfft(response, self.reflect.nfft, axis=-1, workers=1).astype(np.complex64)
             state.room_key = key

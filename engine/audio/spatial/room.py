@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyroomacoustics as pra
+from scipy import fft as sfft
 
-from engine.audio.spatial.encoders import Encoder
+from engine.audio.spatial.encoders import Encoder, delay_spectra
 from engine.audio.spatial.propagation import SPEED_OF_SOUND, air_absorption_log_gain
 from engine.audio.spatial.spec import Room
 from engine.audio.spatial.trajectory import directions_of
@@ -105,21 +106,22 @@ class RoomModel:
         delays = (distances - reference_distance) / SPEED_OF_SOUND * self.sample_rate
         whole = np.floor(delays).astype(int)
         azimuth, elevation = directions_of(vectors)
-        kernels = self.encoder.spectra(azimuth, elevation, self.kernel_nfft)
         if damping.shape[0] == 1:  # frequency-independent walls
-            shaping = np.repeat(damping.T, self._band_weights.shape[1], axis=1) / distances[:, None]
+            shaping = np.repeat(damping.T / distances[:, None], self._band_weights.shape[1], axis=1)
         else:
             shaping = (damping.T @ self._band_weights) / distances[:, None]
         if self._air is not None:
-            shaping = shaping * np.exp(distances[:, None] * self._air[None, :])
-        phase = np.exp(-2j * np.pi * np.arange(self.kernel_nfft // 2 + 1) / self.kernel_nfft
-                       * (delays - whole + _PAD)[:, None])
-        kernels = np.fft.irfft(kernels * (shaping * phase)[:, None, :], self.kernel_nfft, axis=-1).astype(np.float32)
-        index = (whole - _PAD)[:, None] + np.arange(self.kernel_nfft)[None, :]
-        inside = (index >= 0) & (index < self.taps)
+            shaping = shaping * np.exp(distances[:, None].astype(np.float32) * self._air[None, :])
+        shaping = shaping.astype(np.float32) * delay_spectra(delays - whole + _PAD, self.kernel_nfft)
+        spectra = self.encoder.spectra(azimuth, elevation, self.kernel_nfft) * shaping[:, None, :]
+        kernels = sfft.irfft(spectra, self.kernel_nfft, axis=-1, workers=1)
+        # scatter every kernel at its start (samples before time 0, if any, are dropped)
+        index = ((whole - _PAD)[:, None] + np.arange(self.kernel_nfft)[None, :]).ravel()
+        after_zero = index >= 0
         for channel in range(self.encoder.channels):
-            out[channel] += np.bincount(index[inside], weights=kernels[:, channel, :][inside],
-                                        minlength=self.taps).astype(np.float32)
+            weights = kernels[:, channel, :].ravel()
+            out[channel] += np.bincount(np.where(after_zero, index, 0), weights=np.where(after_zero, weights, 0.0),
+                                        minlength=self.taps)[:self.taps].astype(np.float32)
         if self.spec.late_tail:
             self._add_tail(out, source.orders[keep], distances, damping, delays)
         return out
