@@ -24,24 +24,24 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import soundfile as sf  # noqa: E402
-from scipy.signal import fftconvolve, lfilter  # noqa: E402
+import numpy as np
+import soundfile as sf
+from scipy.signal import fftconvolve, lfilter
 
-from engine.audio.analysis.doa import foa_intensity_doa, gcc_phat_delay  # noqa: E402
-from engine.audio.analysis.seld_metrics import angular_distance  # noqa: E402
-from engine.audio.analysis.verify import verify_scene  # noqa: E402
-from engine.audio.spatial.render import RenderOptions, render_array, render_to_file  # noqa: E402
-from engine.audio.spatial.sofa import load_hrtf, read_sofa  # noqa: E402
-from engine.audio.spatial.spec import Scene  # noqa: E402
-from engine.audio.spatial.trajectory import Trajectory  # noqa: E402
+from engine.audio.analysis.doa import foa_intensity_doa, gcc_phat_delay
+from engine.audio.analysis.seld_metrics import angular_distance
+from engine.audio.analysis.verify import verify_scene
+from engine.audio.spatial.render import RenderOptions, render_array, render_to_file
+from engine.audio.spatial.sofa import load_hrtf, read_sofa
+from engine.audio.spatial.spec import Scene
+from engine.audio.spatial.trajectory import Trajectory
 
 RATE = 48000
 ROOM = {"dimensions": [8.0, 6.0, 3.0], "listener": [4.0, 3.0, 1.5], "rt60": 0.5}
@@ -49,7 +49,7 @@ ROOM = {"dimensions": [8.0, 6.0, 3.0], "listener": [4.0, 3.0, 1.5], "rt60": 0.5}
 
 def _pin_one_core() -> None:
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 
 def _directions_36() -> list[tuple[float, float]]:

@@ -23,7 +23,7 @@ def test_car_passing_from_left_to_right_moves_left_front_right_and_is_closest_in
 
 
 def test_birds_overhead_are_above():
-    az, el, _ = _trajectory("birds overhead").at(np.array([0.0, 9.0]))
+    _, el, _ = _trajectory("birds overhead").at(np.array([0.0, 9.0]))
     assert np.all(el >= 60)
 
 

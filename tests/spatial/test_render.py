@@ -72,9 +72,9 @@ def test_air_absorption_darkens_far_sources_only_at_high_frequencies():
     scene = one_source_scene(static(0.0, distance=50.0), duration=0.5, generator={"kind": "white"})
     wet = render_array(scene, None, RenderOptions(fmt="foa"))[0]
     dry = render_array(scene, None, RenderOptions(fmt="foa", air_absorption=False))[0]
-    spectrum = lambda x: np.abs(np.fft.rfft(x)) ** 2  # noqa: E731
+    spectrum = lambda x: np.abs(np.fft.rfft(x)) ** 2
     freqs = np.fft.rfftfreq(len(wet), 1 / 48000)
-    ratio = lambda lo, hi: 10 * np.log10(spectrum(wet)[(freqs > lo) & (freqs < hi)].sum()  # noqa: E731
+    ratio = lambda lo, hi: 10 * np.log10(spectrum(wet)[(freqs > lo) & (freqs < hi)].sum()
                                          / spectrum(dry)[(freqs > lo) & (freqs < hi)].sum())
     assert ratio(100, 500) > -0.2
     assert ratio(10000, 16000) < -3

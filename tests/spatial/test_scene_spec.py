@@ -89,7 +89,7 @@ def test_scene_file_errors_are_explained(tmp_path):
 
 def test_linear_trajectory_half_turn_passes_in_front():
     traj = Trajectory(Scene.model_validate(MINIMAL_SCENE).sources[0])
-    az, el, dist = traj.at(np.array([0.0, 2.5, 5.0, 7.5, 10.0, 12.0]))
+    az, _, dist = traj.at(np.array([0.0, 2.5, 5.0, 7.5, 10.0, 12.0]))
     assert az == pytest.approx([90, 45, 0, -45, -90, -90])
     assert dist == pytest.approx([5] * 6)
     back = Trajectory(one_source_scene([{"t": 0, "azimuth": -90}, {"t": 2, "azimuth": 90}]).sources[0])

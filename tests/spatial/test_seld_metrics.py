@@ -90,7 +90,7 @@ def test_two_tracks_of_a_class_are_matched_by_the_hungarian_algorithm():
 
 
 def test_frames_that_never_overlap_are_a_false_negative():
-    ref = _events(range(0, 5), 0, 0, 0.0)
+    ref = _events(range(5), 0, 0, 0.0)
     pred = _events(range(5, 10), 0, 0, 0.0)
     m = SeldMetrics(n_classes=1)
     m.update(pred, ref, 10)

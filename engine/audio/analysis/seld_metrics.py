@@ -62,7 +62,7 @@ class SeldMetrics:
         self.threshold = doa_threshold
         self.average = average
         self.classes = sorted(set(classes)) if classes is not None else list(range(n_classes))
-        zeros = lambda: np.zeros(n_classes)  # noqa: E731
+        zeros = lambda: np.zeros(n_classes)
         self.tp, self.fp, self.fn, self.n_ref = zeros(), zeros(), zeros(), zeros()
         self.total_de, self.de_tp, self.de_fn = zeros(), zeros(), zeros()
 

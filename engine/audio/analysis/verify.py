@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from engine.audio.analysis.dcase_format import label_frames, rows_to_events, scene_rows, source_classes
-from engine.audio.analysis.doa import binaural_lateral_doa, foa_intensity_doa, mic_array_doa, stereo_lateral_doa
+from engine.audio.analysis.doa import (
+    binaural_lateral_doa,
+    foa_intensity_doa,
+    mic_array_doa,
+    stereo_lateral_doa,
+)
 from engine.audio.analysis.seld_metrics import SeldMetrics, angular_distance
 from engine.audio.spatial.render import RenderOptions, render_array
 from engine.audio.spatial.sofa import load_hrtf

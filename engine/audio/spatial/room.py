@@ -130,8 +130,7 @@ class RoomModel:
                   delays: np.ndarray) -> None:
         highest = orders == orders.max()
         t_start = float(delays[highest].min()) / self.sample_rate
-        if t_start <= 0.005:
-            t_start = 0.005
+        t_start = max(0.005, t_start)
         window = (delays >= 0.5 * t_start * self.sample_rate) & (delays < t_start * self.sample_rate)
         if not np.any(window):
             return

@@ -23,6 +23,7 @@ looped (``fit``); a longer one is cut at the end of the scene. Audio paths are r
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -86,7 +87,7 @@ class Source(_Strict):
         if (self.audio is None) == (self.generator is None):
             raise ValueError(f"source {self.name!r}: give exactly one of 'audio' (a file) or 'generator'")
         times = [k.t for k in self.trajectory]
-        if any(b <= a for a, b in zip(times, times[1:])):
+        if any(b <= a for a, b in pairwise(times)):
             raise ValueError(f"source {self.name!r}: trajectory keyframe times must strictly increase, got {times}")
         return self
 
