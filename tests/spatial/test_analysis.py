@@ -36,7 +36,7 @@ def test_binaural_lateral_angle_follows_the_source_side():
     for az, expected in ((60.0, 60.0), (-30.0, -30.0), (150.0, 30.0)):  # behind: same lateral angle as its mirror
         out = render_array(one_source_scene(static(az), duration=0.3), None, RenderOptions())
         lateral, _ = binaural_lateral_doa(out, 48000, hrtf)
-        assert np.all(np.abs(lateral - expected) < 8.0)
+        assert np.all(np.abs(lateral - expected) < 4.0)
 
 
 def test_dcase_rows_of_the_minimal_scene(minimal_scene_file, tmp_path):
@@ -75,4 +75,4 @@ def test_verify_binaural_finds_no_side_swaps(minimal_scene_file):
     scene, base_dir = load_scene(minimal_scene_file)
     result = verify_scene(scene, base_dir, RenderOptions(fmt="binaural"))
     assert result["left_right_swapped_frames"] == 0 and result["scored_frames"] >= 90
-    assert result["lateral_error_mean_deg"] < 6.0
+    assert result["lateral_error_mean_deg"] < 3.0

@@ -55,11 +55,11 @@ def foa_intensity_doa(foa: np.ndarray, sample_rate: int, frame_s: float = LABEL_
 
 
 def gcc_phat_delay(left: np.ndarray, right: np.ndarray, sample_rate: int, max_delay_s: float = 1e-3,
-                   upsample: int = 16, band: tuple[float, float] = (100.0, 4000.0)) -> float:
+                   upsample: int = 16, band: tuple[float, float] = (100.0, 1500.0)) -> float:
     """Seconds by which the right signal lags the left (positive: the sound reached the left ear first).
 
-    PHAT weighting over ``band`` only (where the interaural phase carries the ITD), ignoring bins more
-    than 60 dB below the strongest, which carry no signal.
+    PHAT weighting over ``band`` only (below ~1.5 kHz, where the interaural phase carries the ITD
+    unambiguously), ignoring bins more than 60 dB below the strongest, which carry no signal.
     """
     n = len(left) + len(right)
     spec = np.fft.rfft(left, n) * np.conj(np.fft.rfft(right, n))
@@ -82,9 +82,10 @@ def gcc_phat_delay(left: np.ndarray, right: np.ndarray, sample_rate: int, max_de
 
 
 def hrtf_itd_table(hrtf: HrtfSet) -> tuple[np.ndarray, np.ndarray]:
-    """(lateral angles in degrees, ITDs in s) of the set's horizontal-plane directions, ITD increasing."""
-    horizontal = np.where(np.abs(hrtf.directions[:, 1]) < 1e-6)[0]
-    lateral = np.degrees(np.arcsin(np.sin(np.radians(hrtf.directions[horizontal, 0]))))
+    """(lateral angles in degrees, ITDs in s) of the set's frontal horizontal directions, ITD increasing."""
+    azimuth = (hrtf.directions[:, 0] + 180.0) % 360.0 - 180.0
+    horizontal = np.where((np.abs(hrtf.directions[:, 1]) < 1e-6) & (np.abs(azimuth) <= 90.0))[0]
+    lateral = azimuth[horizontal]
     itd = np.array([gcc_phat_delay(hrtf.irs[i, 0], hrtf.irs[i, 1], hrtf.sample_rate) for i in horizontal])
     order = np.argsort(lateral)
     lateral, itd = lateral[order], np.maximum.accumulate(itd[order])
