@@ -152,3 +152,22 @@ def test_foa_decoded_to_binaural_keeps_the_side():
     ears = decode_foa_to_binaural(foa, load_hrtf(None, 48000))
     assert ears.shape == (2, foa.shape[1])
     assert level_db(ears[0]) > level_db(ears[1]) + 3
+
+
+def test_mic_array_capsules_sit_on_a_rigid_sphere():
+    from engine.audio.spatial.encoders import MicArrayEncoder, rigid_sphere_response
+
+    # low frequencies: unity gain, phase differences 1.5x the free field's; high: +6 dB facing the wave
+    low = rigid_sphere_response(np.array([1.0, -1.0]), np.array([0.05]))[:, 0]
+    assert np.abs(low) == pytest.approx([1.0, 1.0], abs=1e-3)
+    assert np.angle(low) == pytest.approx([0.075, -0.075], rel=0.02)
+    high = rigid_sphere_response(np.array([1.0]), np.array([20.0]))[0, 0]
+    assert 20 * np.log10(abs(high)) == pytest.approx(6.0, abs=0.5)
+    # a source toward capsule 1 (azimuth 45, elevation 35): it gets the most treble; the other three sit
+    # symmetrically at 109.5 degrees in its shadow
+    out = render_array(one_source_scene(static(45.0, 35.0), duration=0.3, generator={"kind": "white"}), None,
+                       RenderOptions(fmt="mic", air_absorption=False))
+    treble = [level_db(np.diff(ch, 2)) for ch in out]  # second difference: a steep high-pass
+    assert treble[0] > max(treble[1:]) + 3 and np.ptp(treble[1:]) < 0.5
+    free = MicArrayEncoder(48000, rigid_sphere=False).spectra(np.array([45.0]), np.array([35.0]), 512)
+    assert np.allclose(np.abs(free), 1.0)

@@ -9,13 +9,15 @@ room model places them at the delays of image sources (``engine.audio.spatial.ro
 - ``FoaEncoder``: first-order Ambisonics, AmbiX: ACN channel order (W, Y, Z, X), SN3D normalisation.
 - ``StereoEncoder``: constant-power panning by the lateral angle, optional Woodworth time difference.
 - ``MicArrayEncoder``: the tetrahedral array of the DCASE/STARSS MIC format (four capsules of the
-  Eigenmike em32 at 4.2 cm radius), modelled as omnidirectional capsules in the free field.
+  Eigenmike em32 at 4.2 cm radius) on a rigid sphere (plane-wave scattering, spherical-harmonic series),
+  or as omnidirectional capsules in the free field.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import fft as sfft
+from scipy.special import eval_legendre, spherical_jn, spherical_yn
 
 from engine.audio.spatial.propagation import SPEED_OF_SOUND
 from engine.audio.spatial.sofa import HrtfSet
@@ -122,24 +124,62 @@ class StereoEncoder(Encoder):
         return gains[..., None] * delay_spectra(self.delays(azimuth, elevation), nfft)
 
 
+def rigid_sphere_response(cos_angle: np.ndarray, ka: np.ndarray) -> np.ndarray:
+    """Pressure on a rigid sphere's surface for a unit plane wave, (angles, frequencies) complex.
+
+    ``cos_angle``: cosine of the angle between the point and the direction the wave comes from; ``ka``:
+    wavenumber times radius. The series sum over n of (2n + 1) (-i)^n i / ((ka)^2 h_n'(ka)) P_n(cos)
+    (Wronskian form, e^{-iwt} convention), conjugated to the e^{+jwt} convention of numpy's FFT.
+    """
+    ka = np.asarray(ka, dtype=float)
+    orders = np.arange(int(np.ceil(ka.max(initial=0.0))) + 12)
+    x = np.maximum(ka, 1e-6)[None, :]
+    n = orders[:, None]
+    h_prime = spherical_jn(n, x, derivative=True) + 1j * spherical_yn(n, x, derivative=True)
+    coefficients = (2 * n + 1) * (-1j) ** n * 1j / (x ** 2 * h_prime)
+    legendre = np.stack([eval_legendre(k, np.asarray(cos_angle, dtype=float)) for k in orders])
+    response = np.conj(legendre.T @ coefficients)
+    response[:, ka <= 1e-6] = 1.0
+    return response
+
+
 class MicArrayEncoder(Encoder):
     name = "mic"
     channels = 4
     diffuse_weights = np.ones(4)
+    _ANGLE_STEP_DEG = 0.5
 
-    def __init__(self, sample_rate: int):
+    def __init__(self, sample_rate: int, rigid_sphere: bool = True):
         self.sample_rate = sample_rate
-        self.capsules = TETRA_RADIUS_M * unit_vectors(TETRA_CAPSULES_DEG[:, 0], TETRA_CAPSULES_DEG[:, 1])
-        self.latency = int(np.ceil(TETRA_RADIUS_M / SPEED_OF_SOUND * sample_rate)) + 2
+        self.rigid_sphere = rigid_sphere
+        self.directions = unit_vectors(TETRA_CAPSULES_DEG[:, 0], TETRA_CAPSULES_DEG[:, 1])
+        self.capsules = TETRA_RADIUS_M * self.directions
+        # the wave reaches the front of the sphere up to r/c early; scattering rings for a few r/c
+        self.latency = int(np.ceil(TETRA_RADIUS_M / SPEED_OF_SOUND * sample_rate)) + (16 if rigid_sphere else 2)
         self.taps = 2 * self.latency + 1
+        self._tables: dict[int, np.ndarray] = {}
 
     def delays(self, azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
-        """Arrival delays (n, 4) in samples of a plane wave at each capsule (plus a fixed latency)."""
+        """Free-field arrival delays (n, 4) in samples of a plane wave at each capsule (plus the latency)."""
         toward = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))
         return self.latency - toward @ self.capsules.T / SPEED_OF_SOUND * self.sample_rate
 
+    def _table(self, nfft: int) -> np.ndarray:
+        """Rigid-sphere responses on a grid of angles (0..180 by 0.5 degrees) x rfft bins, with latency."""
+        if nfft not in self._tables:
+            angles = np.radians(np.arange(0.0, 180.0 + self._ANGLE_STEP_DEG / 2, self._ANGLE_STEP_DEG))
+            freqs = np.fft.rfftfreq(nfft, 1.0 / self.sample_rate)
+            ka = 2 * np.pi * freqs * TETRA_RADIUS_M / SPEED_OF_SOUND
+            table = rigid_sphere_response(np.cos(angles), ka) * delay_spectra(np.array(self.latency), nfft)
+            self._tables[nfft] = table.astype(np.complex64)
+        return self._tables[nfft]
+
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
-        return delay_spectra(self.delays(azimuth, elevation), nfft)
+        if not self.rigid_sphere:
+            return delay_spectra(self.delays(azimuth, elevation), nfft)
+        toward = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))
+        angle = np.degrees(np.arccos(np.clip(toward @ self.directions.T, -1.0, 1.0)))
+        return self._table(nfft)[np.rint(angle / self._ANGLE_STEP_DEG).astype(int)]
 
 
 def make_encoder(fmt: str, sample_rate: int, hrtf: HrtfSet | None = None, stereo_itd: bool = True) -> Encoder:
