@@ -35,7 +35,7 @@ import numpy as np
 import soundfile as sf
 from scipy.signal import fftconvolve, lfilter
 
-from engine.audio.analysis.doa import foa_intensity_doa, gcc_phat_delay
+from engine.audio.analysis.doa import binaural_lateral_doa, foa_intensity_doa, gcc_phat_delay, mic_array_doa
 from engine.audio.analysis.seld_metrics import angular_distance
 from engine.audio.analysis.verify import verify_scene
 from engine.audio.spatial.render import RenderOptions, render_array, render_to_file
@@ -74,6 +74,26 @@ def foa_static_error(room: dict | None, seconds: float) -> dict:
         scene = _scene([_static_source(az, el, 1.2 if room else 2.0)], seconds, room)
         est_az, est_el = foa_intensity_doa(render_array(scene, None, RenderOptions(fmt="foa")), RATE)
         errors.append(float(np.nanmean(angular_distance(est_az, est_el, az, el))))
+    return {"mean_deg": float(np.mean(errors)), "max_deg": float(np.max(errors)), "directions": len(errors)}
+
+
+def mic_static_error(room: dict | None, seconds: float) -> dict:
+    errors = []
+    for az, el in _directions_36():
+        scene = _scene([_static_source(az, el, 1.2 if room else 2.0)], seconds, room)
+        est_az, est_el = mic_array_doa(render_array(scene, None, RenderOptions(fmt="mic")), RATE)
+        errors.append(float(np.nanmean(angular_distance(est_az, est_el, az, el))))
+    return {"mean_deg": float(np.mean(errors)), "max_deg": float(np.max(errors)), "directions": len(errors)}
+
+
+def binaural_lateral_error(seconds: float) -> dict:
+    hrtf = load_hrtf(None, RATE)
+    errors = []
+    for az, el in _directions_36():
+        scene = _scene([_static_source(az, el, 2.0)], seconds)
+        lateral, _ = binaural_lateral_doa(render_array(scene, None, RenderOptions()), RATE, hrtf)
+        truth = np.degrees(np.arcsin(np.sin(np.radians(az)) * np.cos(np.radians(el))))
+        errors.append(float(np.nanmean(np.abs(lateral - truth))))
     return {"mean_deg": float(np.mean(errors)), "max_deg": float(np.max(errors)), "directions": len(errors)}
 
 
@@ -252,6 +272,9 @@ def main() -> None:
     results = {
         "foa_static_anechoic": foa_static_error(None, 0.5),
         "foa_static_room_rt60_0.5": foa_static_error(ROOM, 1.0),
+        "mic_music_static_anechoic": mic_static_error(None, 0.3),
+        "mic_music_static_room_rt60_0.5": mic_static_error(ROOM, 0.5),
+        "binaural_lateral_static": binaural_lateral_error(0.5),
         "moving_f20": moving_f20(10.0 if args.quick else 30.0),
         "binaural_itd_vs_kemar": binaural_itd(),
         "clicks_moving_tone": clicks(),
@@ -268,6 +291,11 @@ def main() -> None:
         ("FOA room RT60 0.5 s, 36 directions: mean / max (deg)", "<= 10",
          f"{r['foa_static_room_rt60_0.5']['mean_deg']:.2f} / {r['foa_static_room_rt60_0.5']['max_deg']:.2f}"),
     ]
+    for key, label in (("mic_music_static_anechoic", "mic array (MUSIC) anechoic"),
+                       ("mic_music_static_room_rt60_0.5", "mic array (MUSIC) room RT60 0.5 s"),
+                       ("binaural_lateral_static", "binaural lateral angle (GCC-PHAT ITD)")):
+        rows.append((f"{label}, 36 directions: mean / max error (deg)", "",
+                     f"{r[key]['mean_deg']:.2f} / {r[key]['max_deg']:.2f}"))
     for name, m in r["moving_f20"].items():
         rows.append((f"moving, 4 sources, {name} ({m['seconds']:g} s): F20 / ER / LE / LR", ">= 0.9",
                      f"{m['f20']:.3f} / {m['error_rate']:.3f} / {m['le_deg']:.1f} / {m['lr']:.3f}"))

@@ -116,3 +116,13 @@ def test_smooth_trajectory_hits_keyframes_without_overshoot():
 def test_distance_is_interpolated_in_the_log_domain():
     traj = Trajectory(one_source_scene([{"t": 0, "distance": 1}, {"t": 2, "distance": 4}]).sources[0])
     assert traj.at(np.array([1.0]))[2] == pytest.approx([2.0])
+
+
+def test_the_scene_language_stays_free_of_the_audio_stack():
+    import subprocess
+    import sys
+
+    code = ("import sys, engine.audio.spatial.spec; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'scipy', 'h5py', 'pyroomacoustics')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
