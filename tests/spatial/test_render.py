@@ -171,3 +171,14 @@ def test_mic_array_capsules_sit_on_a_rigid_sphere():
     assert treble[0] > max(treble[1:]) + 3 and np.ptp(treble[1:]) < 0.5
     free = MicArrayEncoder(48000, rigid_sphere=False).spectra(np.array([45.0]), np.array([35.0]), 512)
     assert np.allclose(np.abs(free), 1.0)
+
+
+def test_foa_binaural_format_streams_the_decode_and_matches_the_offline_decode():
+    scene = one_source_scene([{"t": 0, "azimuth": 80}, {"t": 3, "azimuth": -80}], duration=3.0)
+    streamed = render_array(scene, None, RenderOptions(fmt="foa_binaural"))
+    foa = render_array(scene, None, RenderOptions(fmt="foa"))
+    offline = decode_foa_to_binaural(foa, load_hrtf(None, 48000))
+    assert streamed.shape == (2, 3 * 48000)
+    assert np.allclose(streamed, offline, atol=1e-5)
+    first, last = streamed[:, :24000], streamed[:, -24000:]
+    assert level_db(first[0]) > level_db(first[1]) + 3 and level_db(last[1]) > level_db(last[0]) + 3

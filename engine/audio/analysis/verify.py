@@ -62,7 +62,7 @@ def verify_scene(scene: Scene, base_dir: Path | None, options: RenderOptions, mi
                 if (k, cls, track) in active:
                     errors.append(float(angular_distance(az[k], el[k], true_az[k], true_el[k])))
         else:
-            if options.fmt == "binaural":
+            if options.fmt in ("binaural", "foa_binaural"):
                 lateral, _ = binaural_lateral_doa(stem, scene.sample_rate, load_hrtf(options.hrtf, scene.sample_rate))
             else:
                 lateral = stereo_lateral_doa(stem, scene.sample_rate)

@@ -8,6 +8,8 @@ same streaming frame filter as the renderers (exact convolution, memory flat in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from engine.audio.spatial.encoders import FoaEncoder
@@ -28,14 +30,36 @@ def foa_binaural_filters(hrtf: HrtfSet) -> np.ndarray:
     return np.einsum("sc,set->cet", decoder, speakers).astype(np.float32)
 
 
-def decode_foa_to_binaural(foa: np.ndarray, hrtf: HrtfSet) -> np.ndarray:
-    """Binaural (2, n) from FOA (4, n) at the HRTF set's sample rate."""
+def decode_stream(blocks: Iterable[np.ndarray], frames: int, hrtf: HrtfSet) -> Iterator[np.ndarray]:
+    """Binaural blocks (2, m) from a stream of FOA blocks (4, n) totalling ``frames`` samples."""
     filters = foa_binaural_filters(hrtf)
     engine = FrameFilter(_HOP, filters.shape[-1], 2)
     spectra = np.fft.rfft(filters, engine.nfft, axis=-1).astype(np.complex64)
-    n = foa.shape[1]
-    padded = np.zeros((4, -(-n // _HOP) * _HOP + _HOP), dtype=np.float32)
-    padded[:, :n] = foa
-    mixed = sum(engine.frame_spectra(c, padded[c])[:, None, :] * spectra[c][None] for c in range(4))
-    engine.synthesise(mixed)
-    return engine.take(n)
+    pending = np.zeros((4, 0), dtype=np.float32)
+    emitted = 0
+
+    def filtered(samples: np.ndarray) -> None:
+        engine.synthesise(sum(engine.frame_spectra(c, samples[c])[:, None, :] * spectra[c][None] for c in range(4)))
+
+    for block in blocks:
+        pending = np.concatenate([pending, block], axis=1)
+        whole = pending.shape[1] // _HOP * _HOP
+        if whole:
+            filtered(pending[:, :whole])
+            pending = pending[:, whole:]
+            ready = min(engine.available, frames - emitted)
+            emitted += ready
+            yield engine.take(ready)
+    while emitted < frames:  # the last partial hop, and one more to flush the frame overlap
+        tail = np.zeros((4, 2 * _HOP), dtype=np.float32)
+        tail[:, :pending.shape[1]] = pending
+        pending = pending[:, :0]
+        filtered(tail)
+        ready = min(engine.available, frames - emitted)
+        emitted += ready
+        yield engine.take(ready)
+
+
+def decode_foa_to_binaural(foa: np.ndarray, hrtf: HrtfSet) -> np.ndarray:
+    """Binaural (2, n) from FOA (4, n) at the HRTF set's sample rate."""
+    return np.concatenate(list(decode_stream([foa], foa.shape[1], hrtf)), axis=1)

@@ -1,4 +1,4 @@
-"""Render a scene to binaural, FOA (AmbiX), stereo or tetrahedral-mic audio, block by block.
+"""Render a scene to binaural, FOA (AmbiX), stereo, tetrahedral-mic or FOA-decoded binaural audio, in blocks.
 
 Every source is read block by block (``sources``), optionally delayed by its time-varying propagation
 delay (Doppler), and filtered frame by frame (``framefilter``) with the response of its direction at that
@@ -22,6 +22,7 @@ import soundfile as sf
 from scipy import fft as sfft
 
 from engine.audio.spatial.encoders import Encoder, make_encoder
+from engine.audio.spatial.foa_decode import decode_stream
 from engine.audio.spatial.framefilter import FrameFilter
 from engine.audio.spatial.propagation import SPEED_OF_SOUND, air_absorption_log_gain, distance_gain
 from engine.audio.spatial.room import RoomModel
@@ -87,15 +88,18 @@ class SceneRenderer:
         self.scene = scene
         self.options = options
         self.sample_rate = scene.sample_rate
-        hrtf = load_hrtf(options.hrtf, self.sample_rate) if options.fmt == "binaural" else None
-        self.encoder: Encoder = make_encoder(options.fmt, self.sample_rate, hrtf, options.stereo_itd)
-        self.channels = self.encoder.channels
+        needs_hrtf = options.fmt in ("binaural", "foa_binaural")
+        self._hrtf = load_hrtf(options.hrtf, self.sample_rate) if needs_hrtf else None
+        self._decode_foa = options.fmt == "foa_binaural"
+        encoded = "foa" if self._decode_foa else options.fmt
+        self.encoder: Encoder = make_encoder(encoded, self.sample_rate, self._hrtf, options.stereo_itd)
+        self.channels = 2 if self._decode_foa else self.encoder.channels
         self.frames = int(round(scene.duration * self.sample_rate))
-        self.direct = FrameFilter(HOP, self.encoder.taps, self.channels)
+        self.direct = FrameFilter(HOP, self.encoder.taps, self.encoder.channels)
         self._air = air_absorption_log_gain(self.direct.nfft, self.sample_rate) if options.air_absorption else None
         self.room = (RoomModel(scene.room, self.sample_rate, self.encoder, options.air_absorption, options.seed)
                      if scene.room is not None else None)
-        self.reflect = FrameFilter(ROOM_HOP, self.room.taps, self.channels) if self.room is not None else None
+        self.reflect = FrameFilter(ROOM_HOP, self.room.taps, self.encoder.channels) if self.room is not None else None
         indices = range(len(scene.sources)) if only is None else only
         self._sources = []
         for i in indices:
@@ -112,6 +116,11 @@ class SceneRenderer:
 
     def blocks(self, progress: Callable[[float], None] | None = None) -> Iterator[np.ndarray]:
         """The rendering, block by block, exactly ``frames`` samples in all."""
+        if self._decode_foa:
+            return decode_stream(self._encoded_blocks(progress), self.frames, self._hrtf)
+        return self._encoded_blocks(progress)
+
+    def _encoded_blocks(self, progress: Callable[[float], None] | None) -> Iterator[np.ndarray]:
         emitted, block = 0, 0
         try:
             while emitted < self.frames:
@@ -136,10 +145,10 @@ class SceneRenderer:
     def _process(self, block: int) -> None:
         start = block * BLOCK
         centres = (start + np.arange(BLOCK // HOP) * HOP) / self.sample_rate
-        mixed = np.zeros((len(centres), self.channels, self.direct.bins), dtype=np.complex64)
+        mixed = np.zeros((len(centres), self.encoder.channels, self.direct.bins), dtype=np.complex64)
         room_mixed = None
         if self.reflect is not None:
-            room_mixed = np.zeros((BLOCK // ROOM_HOP, self.channels, self.reflect.bins), dtype=np.complex64)
+            room_mixed = np.zeros((BLOCK // ROOM_HOP, self.encoder.channels, self.reflect.bins), dtype=np.complex64)
         for state in self._sources:
             samples = state.stream.read(BLOCK)
             if state.doppler is not None:

@@ -176,8 +176,9 @@ class SpatialRenderParams(Params):
     scene_path: str | None = Field(None, min_length=1, description="a scene JSON file on the engine's machine")
     scene: Scene | None = Field(None, description="an inline scene (audio paths relative to audio_root)")
     audio_root: str | None = Field(None, description="folder that inline scenes' relative audio paths start from")
-    format: Literal["binaural", "foa", "stereo", "mic"] = Field(
-        "binaural", description="binaural (HRTF), foa (AmbiX ACN/SN3D), stereo (panning), mic (tetrahedral array)")
+    format: Literal["binaural", "foa", "stereo", "mic", "foa_binaural"] = Field(
+        "binaural", description="binaural (HRTF), foa (AmbiX ACN/SN3D), stereo (panning), mic (tetrahedral "
+                                "array), foa_binaural (FOA decoded to binaural through virtual loudspeakers)")
     output: str = Field("render.wav", min_length=1, description="output WAV file name in the job's folder")
     annotations: str | None = Field(None, min_length=1, description="also write DCASE metadata CSV with this name")
     verify: bool = Field(False, description="localise the render and report DOA error and SELD metrics")
