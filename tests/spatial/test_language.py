@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.audio.spatial.language import interpret, phrase_to_trajectory
+from engine.audio.spatial.language import interpret, phrase_to_trajectory, source_from_phrase
 from engine.audio.spatial.spec import Source
 from engine.audio.spatial.trajectory import Trajectory
 
@@ -43,3 +43,8 @@ def test_speed_and_other_motions():
     circle = _trajectory("a bee circling around me slowly").at(np.linspace(0, 10, 41))[0]
     assert np.ptp(circle) > 300  # a full turn
     assert phrase_to_trajectory("a fountain", 10)[0].azimuth == 0
+
+
+def test_a_phrase_makes_a_scene_source():
+    source = source_from_phrase("car", "a car passing from left to right", 10.0, audio="car.wav")
+    assert source.interpolation == "smooth" and source.audio == "car.wav" and len(source.trajectory) == 3

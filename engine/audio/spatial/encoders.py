@@ -16,7 +16,6 @@ room model places them at the delays of image sources (``engine.audio.spatial.ro
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft as sfft
 from scipy.special import eval_legendre, spherical_jn, spherical_yn
 
 from engine.audio.spatial.propagation import SPEED_OF_SOUND
@@ -51,11 +50,6 @@ class Encoder:
 
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
         raise NotImplementedError
-
-    def kernels(self, azimuth: np.ndarray, elevation: np.ndarray, delay: np.ndarray, nfft: int) -> np.ndarray:
-        """Impulse responses (n, channels, nfft) of the directions, delayed by ``delay`` (fractional) samples."""
-        spectra = self.spectra(azimuth, elevation, nfft) * delay_spectra(delay, nfft)[:, None, :]
-        return sfft.irfft(spectra, nfft, axis=-1, workers=1).astype(np.float32)
 
 
 class BinauralEncoder(Encoder):

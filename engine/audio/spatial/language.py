@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from engine.audio.spatial.spec import Keyframe
+from engine.audio.spatial.spec import Generator, Keyframe, Source
 
 _DIRECTIONS = {
     "back left": 135.0, "behind left": 135.0, "rear left": 135.0,
@@ -128,3 +128,12 @@ def phrase_to_trajectory(phrase: str, duration: float) -> list[Keyframe]:
     first, last = (far, near) if motion == "approaching" else (near, far)
     return [Keyframe(t=t0, azimuth=az0, elevation=el0, distance=first),
             Keyframe(t=t1, azimuth=az0, elevation=el0, distance=last)]
+
+
+def source_from_phrase(name: str, phrase: str, duration: float, audio: str | None = None,
+                       generator: Generator | None = None, gain_db: float = 0.0) -> Source:
+    """A scene source placed and moved as ``phrase`` says (smooth paths for fly-bys and circles)."""
+    keys = phrase_to_trajectory(phrase, duration)
+    interpolation = "smooth" if interpret(phrase)["motion"] in ("passing", "circling") else "linear"
+    return Source(name=name, audio=audio, generator=generator, gain_db=gain_db, trajectory=keys,
+                  interpolation=interpolation)

@@ -35,10 +35,6 @@ class Trajectory:
         if source.interpolation == "smooth" and len(keys) > 1:
             self._smooth = PchipInterpolator(self.times, self._values, axis=1)
 
-    @property
-    def is_static(self) -> bool:
-        return len(self.times) == 1 or bool(np.all(np.ptp(self._values, axis=1) == 0))
-
     def at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(azimuth wrapped to (-180, 180], elevation, distance) at each time in seconds."""
         times = np.clip(np.asarray(times, dtype=float), self.times[0], self.times[-1])
