@@ -62,3 +62,29 @@ def test_moving_source_in_a_room_renders_without_clicks(fmt):
     clicked = moving.copy()
     clicked[:, 30000:] *= 0.9  # a 10 % step, as a switched filter would make
     assert _splatter_db(clicked, 1500.0) > -75.0
+
+
+def test_late_tail_has_the_coherence_of_a_diffuse_field():
+    from scipy.signal import coherence, fftconvolve
+
+    from engine.audio.spatial.encoders import BinauralEncoder, MicArrayEncoder, diffuse_mixing_filters
+    from engine.audio.spatial.sofa import load_hrtf
+
+    noise = np.random.default_rng(0).standard_normal((4, 48000))
+
+    def diffuse(encoder):
+        mixing = diffuse_mixing_filters(encoder)
+        return np.stack([sum(fftconvolve(noise[j], mixing[i, j], mode="same") for j in range(encoder.channels))
+                         for i in range(encoder.channels)])
+
+    def coherence_at(x, y, hz):  # magnitude-squared coherence
+        freqs, value = coherence(x, y, fs=48000, nperseg=1024)
+        return float(np.interp(hz, freqs, value))
+
+    foa = diffuse(FoaEncoder())
+    assert np.mean(foa ** 2, axis=1) == pytest.approx([1, 1 / 3, 1 / 3, 1 / 3], rel=0.05)
+    assert abs(np.corrcoef(foa)[0, 1:]).max() < 0.05
+    ears = diffuse(BinauralEncoder(load_hrtf(None, 48000)))
+    assert coherence_at(ears[0], ears[1], 100) > 0.6 > 0.1 > coherence_at(ears[0], ears[1], 3000)
+    mics = diffuse(MicArrayEncoder(48000))
+    assert coherence_at(mics[0], mics[1], 300) > 0.6 > 0.1 > coherence_at(mics[0], mics[1], 6000)

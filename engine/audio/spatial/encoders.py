@@ -41,12 +41,11 @@ def delay_spectra(delays_samples: np.ndarray, nfft: int) -> np.ndarray:
 
 
 class Encoder:
-    """Base: a format's channels, its responses, and how diffuse sound spreads over its channels."""
+    """Base: a format's channels and its responses to directions."""
 
     name = ""
     channels = 0
     taps = 1  # length of the impulse responses in samples (sizes the FFT)
-    diffuse_weights: np.ndarray
 
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
         raise NotImplementedError
@@ -60,8 +59,6 @@ class BinauralEncoder(Encoder):
         self.hrtf = hrtf
         self.taps = hrtf.taps
         self._tables: dict[int, np.ndarray] = {}
-        energy = np.mean(np.sum(hrtf.irs.astype(np.float64) ** 2, axis=-1), axis=0)
-        self.diffuse_weights = np.sqrt(energy)
 
     def table(self, nfft: int) -> np.ndarray:
         """HRTFs of all measured directions on an nfft grid: (directions, 2, bins) complex64."""
@@ -76,7 +73,6 @@ class BinauralEncoder(Encoder):
 class FoaEncoder(Encoder):
     name = "foa"
     channels = 4
-    diffuse_weights = np.array([1.0, 3 ** -0.5, 3 ** -0.5, 3 ** -0.5])
 
     @staticmethod
     def gains(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
@@ -91,7 +87,6 @@ class FoaEncoder(Encoder):
 class StereoEncoder(Encoder):
     name = "stereo"
     channels = 2
-    diffuse_weights = np.array([2 ** -0.5, 2 ** -0.5])
 
     def __init__(self, sample_rate: int, itd: bool = True):
         self.sample_rate = sample_rate
@@ -140,7 +135,6 @@ def rigid_sphere_response(cos_angle: np.ndarray, ka: np.ndarray) -> np.ndarray:
 class MicArrayEncoder(Encoder):
     name = "mic"
     channels = 4
-    diffuse_weights = np.ones(4)
     _ANGLE_STEP_DEG = 0.5
 
     def __init__(self, sample_rate: int, rigid_sphere: bool = True):
@@ -174,6 +168,33 @@ class MicArrayEncoder(Encoder):
         toward = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))
         angle = np.degrees(np.arccos(np.clip(toward @ self.directions.T, -1.0, 1.0)))
         return self._table(nfft)[np.rint(angle / self._ANGLE_STEP_DEG).astype(int)]
+
+
+def sphere_points(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(azimuth, elevation) in degrees of ``n`` near-uniform points on the sphere (Fibonacci lattice)."""
+    k = np.arange(n) + 0.5
+    elevation = np.degrees(np.arcsin(1.0 - 2.0 * k / n))
+    azimuth = (np.degrees(np.pi * (1.0 + 5 ** 0.5) * k) + 180.0) % 360.0 - 180.0
+    return azimuth, elevation
+
+
+def diffuse_mixing_filters(encoder: Encoder, nfft: int = 512, points: int = 800) -> np.ndarray:
+    """FIR filters (channels, channels, nfft) that turn independent white noises into a diffuse field.
+
+    The format's cross-spectral matrix for sound arriving equally from all directions (its responses
+    averaged over a near-uniform sphere) is factored per frequency (Cholesky); mixing independent noises
+    with the factor gives exactly that coherence between channels and that colouration: uncorrelated
+    W/Y/Z/X at 1, 1/3, 1/3, 1/3 for FOA, the head's interaural coherence and diffuse-field spectrum for
+    binaural, the sphere's inter-capsule coherence for the mic array.
+    """
+    azimuth, elevation = sphere_points(points)
+    responses = np.broadcast_to(encoder.spectra(azimuth, elevation, nfft),
+                                (points, encoder.channels, nfft // 2 + 1)).astype(np.complex128)
+    covariance = np.einsum("nib,njb->bij", responses, np.conj(responses)) / points
+    scale = np.trace(covariance, axis1=1, axis2=2).real.max() * 1e-9 + 1e-20
+    factor = np.linalg.cholesky(covariance + scale * np.eye(encoder.channels))
+    filters = np.fft.irfft(factor.transpose(1, 2, 0), nfft, axis=-1)
+    return (np.roll(filters, nfft // 2, axis=-1) * np.hanning(nfft)).astype(np.float32)
 
 
 def make_encoder(fmt: str, sample_rate: int, hrtf: HrtfSet | None = None, stereo_itd: bool = True) -> Encoder:

@@ -7,7 +7,8 @@ delays ...), delayed by its extra path length (fractional delays), attenuated by
 frequency-dependent absorption and by air. After the first arrival of the highest image order the echo
 density of the image model falls off, so from there an exponentially decaying noise tail takes over,
 with the RT60 that pyroomacoustics predicts for the room (Sabine, as inverse_sabine sets it), a level fitted to the image sources'
-energy just before it, and spread over the channels as a diffuse field would be (``diffuse_weights``).
+energy just before it, and spread over the channels with the coherence and colouration of a diffuse field
+in that format (``encoders.diffuse_mixing_filters``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 import pyroomacoustics as pra
 from scipy import fft as sfft
+from scipy.signal import fftconvolve
 
-from engine.audio.spatial.encoders import Encoder, delay_spectra
+from engine.audio.spatial.encoders import Encoder, delay_spectra, diffuse_mixing_filters
 from engine.audio.spatial.propagation import SPEED_OF_SOUND, air_absorption_log_gain
 from engine.audio.spatial.spec import Room
 from engine.audio.spatial.trajectory import directions_of
@@ -61,11 +63,14 @@ class RoomModel:
         self._band_weights = self._bands_to_bins(freqs)
         tail_s = 1.2 * self.rt60 if room.late_tail else 0.0
         self.taps = int((self._longest_early_s() + tail_s) * sample_rate) + self.kernel_nfft
-        rng = np.random.default_rng(seed)
-        t = np.arange(self.taps) / sample_rate
         # unit-energy-rate diffuse noise decaying at the room's RT60 from t = 0; scaled per position
-        self._tail = (rng.standard_normal((encoder.channels, self.taps)) * np.exp(-6.9078 * t / self.rt60)
-                      * encoder.diffuse_weights[:, None] / np.sqrt(sample_rate)).astype(np.float32)
+        mixing = diffuse_mixing_filters(encoder)
+        lead = mixing.shape[-1] // 2
+        noise = np.random.default_rng(seed).standard_normal((encoder.channels, self.taps + mixing.shape[-1]))
+        diffuse = np.stack([sum(fftconvolve(noise[j], mixing[i, j])[lead:lead + self.taps]
+                                for j in range(encoder.channels)) for i in range(encoder.channels)])
+        t = np.arange(self.taps) / sample_rate
+        self._tail = (diffuse * np.exp(-6.9078 * t / self.rt60) / np.sqrt(sample_rate)).astype(np.float32)
 
     def _bands_to_bins(self, freqs: np.ndarray) -> np.ndarray:
         centers = np.asarray(self._room.octave_bands.centers, dtype=float)
