@@ -18,8 +18,6 @@ def run(params: SpatialRenderParams, ctx: JobContext) -> dict:
         scene, base_dir = load_scene(params.scene_path)
     else:
         scene, base_dir = params.scene, Path(params.audio_root) if params.audio_root else None
-    if not params.output.lower().endswith(".wav"):
-        raise ValueError(f"output {params.output!r} must be a .wav file name")
     options = RenderOptions(fmt=params.format, hrtf=params.hrtf, doppler=params.doppler,
                             air_absorption=params.air_absorption, stereo_itd=params.stereo_itd, seed=params.seed)
     render_share = 0.5 if params.verify else 0.95

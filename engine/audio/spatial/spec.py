@@ -26,7 +26,7 @@ import math
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
 
@@ -187,6 +187,14 @@ class SpatialRenderParams(Params):
     air_absorption: bool = Field(True, description="frequency-dependent air absorption with distance")
     stereo_itd: bool = Field(True, description="stereo: add an interaural time difference to the panning")
     seed: int = Field(0, ge=0, description="seed of the late reverberation tail's noise")
+
+    @field_validator("output", "annotations")
+    @classmethod
+    def _file_names(cls, value: str | None, info: ValidationInfo) -> str | None:
+        suffix = ".wav" if info.field_name == "output" else ".csv"
+        if value is not None and (not value.lower().endswith(suffix) or "/" in value or "\\" in value):
+            raise ValueError(f"{info.field_name} must be a plain file name ending in {suffix}, got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _one_scene(self) -> SpatialRenderParams:
