@@ -182,3 +182,10 @@ def test_foa_binaural_format_streams_the_decode_and_matches_the_offline_decode()
     assert np.allclose(streamed, offline, atol=1e-5)
     first, last = streamed[:, :24000], streamed[:, -24000:]
     assert level_db(first[0]) > level_db(first[1]) + 3 and level_db(last[1]) > level_db(last[0]) + 3
+
+
+def test_directions_the_hrtf_set_lacks_are_reported(tmp_path):
+    scene = one_source_scene(static(0.0, elevation=-70.0), duration=0.1)
+    info = render_to_file(scene, None, RenderOptions(), tmp_path / "low.wav")
+    assert "below elevation -40" in info["warnings"][0]
+    assert render_to_file(scene, None, RenderOptions(fmt="foa"), tmp_path / "foa.wav")["warnings"] == []

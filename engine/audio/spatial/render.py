@@ -94,6 +94,7 @@ class SceneRenderer:
         encoded = "foa" if self._decode_foa else options.fmt
         self.encoder: Encoder = make_encoder(encoded, self.sample_rate, self._hrtf, options.stereo_itd)
         self.channels = 2 if self._decode_foa else self.encoder.channels
+        self.warnings = self._coverage_warnings()
         self.frames = int(round(scene.duration * self.sample_rate))
         self.direct = FrameFilter(HOP, self.encoder.taps, self.encoder.channels)
         self._air = air_absorption_log_gain(self.direct.nfft, self.sample_rate) if options.air_absorption else None
@@ -109,6 +110,16 @@ class SceneRenderer:
             if options.doppler:
                 doppler = _DopplerLine(trajectory, self.sample_rate, max(k.distance for k in source.trajectory))
             self._sources.append(_SourceState(i, SourceStream(source, self.sample_rate, base_dir), trajectory, doppler))
+
+    def _coverage_warnings(self) -> list[str]:
+        if self.options.fmt != "binaural":
+            return []
+        lowest = float(self._hrtf.directions[:, 1].min())
+        below = sorted({s.name for s in self.scene.sources if any(k.elevation < lowest - 1 for k in s.trajectory)})
+        if not below:
+            return []
+        return [f"the HRTF set {self._hrtf.name} has no direction below elevation {lowest:g}; sources "
+                f"{', '.join(below)} go lower and are heard from the nearest measured direction"]
 
     def close(self) -> None:
         for state in self._sources:
@@ -214,4 +225,5 @@ def render_to_file(scene: Scene, base_dir: Path | None, options: RenderOptions, 
     return {"path": str(path), "format": options.fmt, "channels": renderer.channels,
             "sample_rate": renderer.sample_rate, "frames": renderer.frames, "peak": peak,
             "seconds": elapsed, "realtime_factor": scene.duration / max(elapsed, 1e-9),
-            "room_rt60": renderer.room.rt60 if renderer.room is not None else None}
+            "room_rt60": renderer.room.rt60 if renderer.room is not None else None,
+            "warnings": renderer.warnings}
