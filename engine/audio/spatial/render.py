@@ -118,8 +118,9 @@ class SceneRenderer:
         below = sorted({s.name for s in self.scene.sources if any(k.elevation < lowest - 1 for k in s.trajectory)})
         if not below:
             return []
-        return [f"the HRTF set {self._hrtf.name} has no direction below elevation {lowest:g}; sources "
-                f"{', '.join(below)} go lower and are heard from the nearest measured direction"]
+        message = (f"the HRTF set {self._hrtf.name} has no direction below elevation {lowest:g}; sources "
+                   f"{', '.join(below)} go lower and are heard from the nearest measured direction")
+        return [message]
 
     def close(self) -> None:
         for state in self._sources:
