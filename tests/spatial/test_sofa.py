@@ -57,3 +57,11 @@ def test_any_simple_free_field_file_loads_with_cartesian_positions(tmp_path):
     _write_sofa(tmp_path / "mine.sofa", "SimpleFreeFieldHRIR", cartesian=True)
     hrtf = read_sofa(tmp_path / "mine.sofa")
     assert hrtf.directions[0] == pytest.approx([90.0, 0.0]) and hrtf.sample_rate == 48000
+
+
+def test_truncation_for_reflections_keeps_most_energy():
+    hrtf = read_sofa(DEFAULT_SOFA).resampled(48000)
+    short = hrtf.truncated(256)
+    assert short.taps == 256
+    kept = np.sum(short.irs.astype(float) ** 2, axis=-1) / np.sum(hrtf.irs.astype(float) ** 2, axis=-1)
+    assert kept.min() > 0.9

@@ -25,6 +25,7 @@ from engine.audio.spatial.trajectory import unit_vectors
 TETRA_CAPSULES_DEG = np.array([[45.0, 35.0], [-45.0, -35.0], [135.0, -35.0], [-135.0, 35.0]])
 TETRA_RADIUS_M = 0.042
 HEAD_RADIUS_M = 0.0875
+REFLECTION_HRIR_S = 0.0053  # reflections use the first 5.3 ms of each HRIR
 
 
 def delay_spectra(delays_samples: np.ndarray, nfft: int) -> np.ndarray:
@@ -50,6 +51,10 @@ class Encoder:
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
         raise NotImplementedError
 
+    def for_reflections(self) -> Encoder:
+        """The encoder that room reflections use (a cheaper one where the difference is inaudible)."""
+        return self
+
 
 class BinauralEncoder(Encoder):
     name = "binaural"
@@ -59,6 +64,10 @@ class BinauralEncoder(Encoder):
         self.hrtf = hrtf
         self.taps = hrtf.taps
         self._tables: dict[int, np.ndarray] = {}
+
+    def for_reflections(self) -> Encoder:
+        """HRIRs cut to their first ~5 ms (>= 93 % of the energy for KEMAR): half the cost per reflection."""
+        return BinauralEncoder(self.hrtf.truncated(int(round(REFLECTION_HRIR_S * self.hrtf.sample_rate))))
 
     def table(self, nfft: int) -> np.ndarray:
         """HRTFs of all measured directions on an nfft grid: (directions, 2, bins) complex64."""

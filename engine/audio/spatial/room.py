@@ -35,7 +35,7 @@ class RoomModel:
     def __init__(self, room: Room, sample_rate: int, encoder: Encoder, air_absorption: bool, seed: int):
         self.spec = room
         self.sample_rate = sample_rate
-        self.encoder = encoder
+        self.encoder = encoder.for_reflections()
         self.listener = np.asarray(room.listener, dtype=float)
         self.dimensions = np.asarray(room.dimensions, dtype=float)
         if room.rt60 is not None:
@@ -57,7 +57,7 @@ class RoomModel:
                                  air_absorption=False)
         self._room.add_microphone(self.listener)
         self.rt60 = float(np.mean(self._room.rt60_theory(formula="sabine")))
-        self.kernel_nfft = int(2 ** np.ceil(np.log2(encoder.taps + 2 * _PAD + 1)))
+        self.kernel_nfft = int(2 ** np.ceil(np.log2(self.encoder.taps + 2 * _PAD + 1)))
         self._air = air_absorption_log_gain(self.kernel_nfft, sample_rate) if air_absorption else None
         freqs = np.fft.rfftfreq(self.kernel_nfft, 1.0 / sample_rate)
         self._band_weights = self._bands_to_bins(freqs)

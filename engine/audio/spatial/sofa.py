@@ -46,6 +46,14 @@ class HrtfSet:
         wanted = unit_vectors(np.atleast_1d(azimuth), np.atleast_1d(elevation))
         return np.argmax(wanted @ self.vectors.T, axis=-1)
 
+    def truncated(self, taps: int, fade: int = 32) -> HrtfSet:
+        """The first ``taps`` samples of every HRIR, faded out over the last ``fade`` (for reflections)."""
+        if taps >= self.taps:
+            return self
+        window = np.ones(taps)
+        window[-fade:] = 0.5 + 0.5 * np.cos(np.pi * np.arange(1, fade + 1) / fade)
+        return HrtfSet(self.irs[..., :taps] * window, self.directions, self.sample_rate, self.name)
+
     def resampled(self, sample_rate: int) -> HrtfSet:
         """The same set at another sample rate (soxr, very high quality)."""
         if sample_rate == self.sample_rate:
