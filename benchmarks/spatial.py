@@ -5,7 +5,8 @@ Run:  PYTHONPATH=. python benchmarks/spatial.py [--quick] [--json]
 Rows (targets from issue 6):
 - FOA anechoic, 36 static directions: mean DOA error (intensity vector) <= 3 degrees
 - FOA in a shoebox room with RT60 0.5 s, 36 directions: mean DOA error <= 10 degrees
-- moving sources (FOA, anechoic and in the room; mic array with MUSIC): DCASE F20 >= 0.9
+- moving sources (FOA, anechoic and in the room; mic array with MUSIC): DCASE F20 >= 0.9, each source
+  localised alone (stems) and, for FOA, in the mix (time-frequency bins given to the dominant source)
 - binaural ITD (GCC-PHAT) vs the KEMAR measurement over the horizontal plane: max difference <= 50 us,
   no left/right swaps
 - clicks: max sample-to-sample jump of a moving 500 Hz tone / the static one <= 1.2, and the moving
@@ -120,9 +121,11 @@ def _moving_scene(duration: float, room: dict | None) -> Scene:
 
 def moving_f20(duration: float) -> dict:
     out = {}
-    for name, fmt, room in (("foa_anechoic", "foa", None), ("foa_room", "foa", ROOM), ("mic_music", "mic", None)):
+    for name, fmt, room, mode in (("foa_anechoic", "foa", None, "stems"), ("foa_room", "foa", ROOM, "stems"),
+                                  ("foa_anechoic_mixture", "foa", None, "mixture"),
+                                  ("foa_room_mixture", "foa", ROOM, "mixture"), ("mic_music", "mic", None, "stems")):
         length = duration if fmt == "foa" else min(duration, 4.0)
-        result = verify_scene(_moving_scene(length, room), None, RenderOptions(fmt=fmt))
+        result = verify_scene(_moving_scene(length, room), None, RenderOptions(fmt=fmt), mode=mode)
         out[name] = {"f20": result["seld"]["f_score"], "error_rate": result["seld"]["error_rate"],
                      "le_deg": result["seld"]["localization_error"], "lr": result["seld"]["localization_recall"],
                      "seld": result["seld"]["seld_score"], "seconds": length}

@@ -76,3 +76,16 @@ def test_verify_binaural_finds_no_side_swaps(minimal_scene_file):
     result = verify_scene(scene, base_dir, RenderOptions(fmt="binaural"))
     assert result["left_right_swapped_frames"] == 0 and result["scored_frames"] >= 90
     assert result["lateral_error_mean_deg"] < 3.0
+
+
+def test_verify_can_localise_the_mixture(tmp_path):
+    scene = one_source_scene([{"t": 0, "azimuth": 60}, {"t": 2, "azimuth": 120}], duration=2.0,
+                             generator={"kind": "pink", "seed": 1})
+    second = scene.sources[0].model_validate({"name": "t", "generator": {"kind": "white", "seed": 2},
+                                              "trajectory": [{"t": 0, "azimuth": -90, "elevation": 30}]})
+    scene = scene.model_copy(update={"sources": [scene.sources[0], second]})
+    result = verify_scene(scene, None, RenderOptions(fmt="foa"), mode="mixture")
+    assert result["mode"] == "mixture" and result["seld"]["f_score"] == pytest.approx(1.0)
+    assert result["doa_error_mean_deg"] < 15.0
+    with pytest.raises(ValueError, match="needs the foa format"):
+        verify_scene(scene, None, RenderOptions(fmt="mic"), mode="mixture")

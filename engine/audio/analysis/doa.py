@@ -54,6 +54,42 @@ def foa_intensity_doa(foa: np.ndarray, sample_rate: int, frame_s: float = LABEL_
     return azimuth, elevation
 
 
+def foa_masked_doa(foa_mix: np.ndarray, omni_stems: list[np.ndarray], sample_rate: int,
+                   frame_s: float = LABEL_FRAME_S, band: tuple[float, float] = (100.0, 8000.0),
+                   dominance_db: float = 6.0, silence_db: float = -50.0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per source, (azimuth, elevation) per frame from the *mixture* FOA (4, n).
+
+    Knowing what each source sounds like (its omnidirectional stem, e.g. the W channel of its solo
+    rendering) but not where it is, each time-frequency bin is given to the source that dominates it by
+    ``dominance_db`` and that source's direction is the mixture's intensity vector summed over its bins.
+    Other sources leaking into those bins bias the estimate: this is a localisation of the mix.
+    """
+    size = int(round(frame_s * sample_rate))
+    nfft = 1024
+    freqs, _, mix = stft(foa_mix, fs=sample_rate, nperseg=nfft, noverlap=nfft // 2, axis=-1, boundary=None)
+    in_band = (freqs >= band[0]) & (freqs <= band[1])
+    mix = mix[:, in_band]
+    powers = np.stack([np.abs(stft(s, fs=sample_rate, nperseg=nfft, noverlap=nfft // 2, boundary=None)[2][in_band]) ** 2
+                       for s in omni_stems])  # (sources, bins, stft frames)
+    w = np.conj(mix[0])
+    intensity = np.stack([np.real(w * mix[3]), np.real(w * mix[1]), np.real(w * mix[2])], axis=-1)
+    n_frames = -(-foa_mix.shape[1] // size)
+    label = np.minimum((np.arange(mix.shape[-1]) * (nfft // 2) + nfft // 2) // size, n_frames - 1)
+    out = []
+    for k in range(len(omni_stems)):
+        others = np.delete(powers, k, axis=0).max(axis=0) if len(omni_stems) > 1 else np.zeros_like(powers[0])
+        mine = powers[k] > others * 10 ** (dominance_db / 10)
+        summed = np.zeros((n_frames, 3))
+        np.add.at(summed, label, np.einsum("bt,btc->tc", mine, intensity))
+        energy = np.zeros(n_frames)
+        np.add.at(energy, label, powers[k].sum(axis=0))
+        azimuth, elevation = directions_of(summed)
+        silent = (energy <= energy.max(initial=0.0) * 10 ** (silence_db / 10)) | (np.abs(summed).sum(axis=1) == 0)
+        azimuth[silent], elevation[silent] = np.nan, np.nan
+        out.append((azimuth, elevation))
+    return out
+
+
 def gcc_phat_delay(left: np.ndarray, right: np.ndarray, sample_rate: int, max_delay_s: float = 1e-3,
                    upsample: int = 16, band: tuple[float, float] = (100.0, 1500.0)) -> float:
     """Seconds by which the right signal lags the left (positive: the sound reached the left ear first).

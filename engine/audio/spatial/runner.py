@@ -34,6 +34,6 @@ def run(params: SpatialRenderParams, ctx: JobContext) -> dict:
     if params.verify:
         ctx.check_cancel()
         ctx.progress(render_share, "verify")
-        result["verify"] = verify_scene(scene, base_dir, options)
+        result["verify"] = verify_scene(scene, base_dir, options, mode=params.verify_mode)
     ctx.progress(1.0, "done")
     return result

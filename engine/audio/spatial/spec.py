@@ -182,6 +182,8 @@ class SpatialRenderParams(Params):
     output: str = Field("render.wav", min_length=1, description="output WAV file name in the job's folder")
     annotations: str | None = Field(None, min_length=1, description="also write DCASE metadata CSV with this name")
     verify: bool = Field(False, description="localise the render and report DOA error and SELD metrics")
+    verify_mode: Literal["stems", "mixture"] = Field(
+        "stems", description="verify each source rendered alone, or (foa only) localise the mix itself")
     hrtf: str | None = Field(None, description="SOFA SimpleFreeFieldHRIR file (default: MIT KEMAR)")
     doppler: bool = Field(False, description="time-varying propagation delay (pitch shift of moving sources)")
     air_absorption: bool = Field(True, description="frequency-dependent air absorption with distance")
@@ -200,6 +202,8 @@ class SpatialRenderParams(Params):
     def _one_scene(self) -> SpatialRenderParams:
         if (self.scene_path is None) == (self.scene is None):
             raise ValueError("give exactly one of 'scene_path' (a JSON file) or 'scene' (inline)")
+        if self.verify and self.verify_mode == "mixture" and self.format != "foa":
+            raise ValueError(f"verify_mode 'mixture' needs format 'foa', not {self.format!r}")
         return self
 
 
