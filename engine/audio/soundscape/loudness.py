@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 N_BANDS = 28  # third-octave bands 25 Hz .. 12.5 kHz
+_LN10_10 = np.log(10.0) / 10.0
 
 # ranges of third-octave levels (dB) and the reductions at low frequencies (equal loudness contours)
 _RAP = np.array([45.0, 55, 65, 71, 80, 90, 100, 120])
@@ -67,23 +68,26 @@ def core_loudness(levels: np.ndarray, field: str = "free") -> np.ndarray:
     if L.shape[0] != N_BANDS:
         raise ValueError(f"levels: expected {N_BANDS} third-octave bands (25 Hz..12.5 kHz), got {L.shape[0]}")
     low = L[:11]
-    limits = (_RAP[:, None] - _DLL).reshape(8, 11, *([1] * (L.ndim - 1)))
-    exceeds = low[None] > limits
-    # the first level range whose limit the level does not exceed (the last range above all limits)
-    first = np.where(exceeds.all(axis=0), 7, np.argmin(exceeds, axis=0))
-    dll = _DLL[first, np.arange(11).reshape(11, *([1] * (L.ndim - 1)))]
-    ti = 10.0 ** ((low + dll) / 10.0)
+    extra = (1,) * (L.ndim - 1)
+    limits = (_RAP[:, None] - _DLL).reshape(8, 11, *extra)
+    dll_rows = _DLL.reshape(8, 11, *extra)
+    # the reduction of the first level range whose limit the level does not exceed (else the last)
+    dll = np.broadcast_to(dll_rows[7], low.shape)
+    for r in range(6, -1, -1):
+        dll = np.where(low <= limits[r], dll_rows[r], dll)
+    ti = np.exp((low + dll) * _LN10_10)
     gi = np.stack([ti[0:6].sum(0), ti[6:9].sum(0), ti[9:11].sum(0)])
     le = L[8:].copy()
     le[0:3] = 10.0 * np.log10(np.maximum(gi, 1e-30))
-    shape = (20,) + (1,) * (L.ndim - 1)
+    shape = (20,) + extra
     le -= _A0.reshape(shape)
     if field == "diffuse":
         le += _DDF.reshape(shape)
     ltq = _LTQ.reshape(shape)
     above = le > ltq
-    le = np.where(above, le - _DCB.reshape(shape), le)
-    nm = 0.0635 * 10.0 ** (0.025 * ltq) * ((0.75 + 0.25 * 10.0 ** (0.1 * (le - ltq))) ** 0.25 - 1.0)
+    le -= np.where(above, _DCB.reshape(shape), 0.0)
+    inner = 0.75 + 0.25 * np.exp((le - ltq) * _LN10_10)
+    nm = (0.0635 * 10.0 ** (0.025 * ltq)) * (np.sqrt(np.sqrt(inner)) - 1.0)
     nm = np.where(above, np.maximum(nm, 0.0), 0.0)
     korry = 0.4 + 0.32 * nm[0] ** 0.2
     nm[0] = np.where(korry <= 1.0, nm[0] * korry, nm[0])
@@ -92,7 +96,8 @@ def core_loudness(levels: np.ndarray, field: str = "free") -> np.ndarray:
 
 def _uniform_interp(x: np.ndarray, x0: float, step: float, table: np.ndarray) -> np.ndarray:
     """Linear interpolation in ``table`` sampled every ``step`` from ``x0``, clamped at both ends."""
-    pos = np.clip((x - x0) / step, 0.0, table.size - 1.000001)
+    pos = (x - x0) * (1.0 / step)
+    np.clip(pos, 0.0, table.size - 1.000001, out=pos)
     i = pos.astype(np.intp)
     f = pos - i
     return table[i] * (1.0 - f) + table[i + 1] * f
