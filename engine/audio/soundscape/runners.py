@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from engine.audio.soundscape.maskers import Masker, index_maskers
 from engine.audio.soundscape.mix import mix
 from engine.audio.soundscape.model import load_model
 from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search, tile_frames
-from engine.audio.soundscape.spec import SoundscapeRenderParams, SoundscapeSearchParams
+from engine.audio.soundscape.spec import SoundscapeGenerateParams, SoundscapeRenderParams, SoundscapeSearchParams
 from engine.jobs.context import JobContext
 
 MIN_SOUNDSCAPE_S = 1.0
@@ -138,3 +139,23 @@ def run_render(params: SoundscapeRenderParams, ctx: JobContext) -> dict:
         "warnings": ([f"the mix would clip; scaled down by {-mixed.scaled_db:.2f} dB"] if mixed.scaled_db else [])
         + ([f"soundscape: {100 * soundscape.clipped_fraction:.3f}% of samples clipped"] if soundscape.clipped else []),
     }
+
+
+def run_generate(params: SoundscapeGenerateParams, ctx: JobContext) -> dict:
+    from engine.audio.soundscape.generate import add_to_manifest, generate_masker
+
+    ctx.progress(0.0, "generating")
+    device = next((d for d in ctx.devices if d.startswith("cuda")), "cpu")
+    out = ctx.output_path(f"{params.name}.flac")
+    entry = generate_masker(params.model_dir, params.prompt, params.name, params.masker_class, out,
+                            params.seconds, params.seed, params.steps, params.guidance_scale, device=device)
+    if params.masker_dir is not None:
+        folder = Path(params.masker_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".flac", dir=str(folder))
+        os.close(fd)
+        shutil.copyfile(out, tmp)
+        os.replace(tmp, folder / out.name)
+        add_to_manifest(folder, entry)
+    ctx.progress(1.0, "done")
+    return {"output": str(out), **entry}

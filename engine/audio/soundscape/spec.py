@@ -79,3 +79,23 @@ register_kind(JobKind(
     runner="engine.audio.soundscape.runners:run_render",
     description="Mix a masker into a soundscape at a gain or soundscape-to-masker ratio and write the file.",
 ))
+
+
+class SoundscapeGenerateParams(Params):
+    model_dir: str = Field(..., min_length=1, description="local diffusers folder: StableAudio or AudioLDM2")
+    prompt: str = Field(..., min_length=1, max_length=500, description="what the masker should sound like")
+    name: str = Field(..., pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", description="masker name (file stem)")
+    masker_class: str = Field("generated", min_length=1, max_length=40, description="class in the bank")
+    seconds: float = Field(10.0, gt=0.0, le=60.0, description="length to generate")
+    seed: int = Field(0, ge=0, description="generation seed (recorded in the manifest)")
+    steps: int = Field(50, ge=1, le=500, description="diffusion steps")
+    guidance_scale: float = Field(7.0, ge=0.0, le=30.0)
+    masker_dir: str | None = Field(None, description="also add the masker to this folder and its manifest")
+
+
+register_kind(JobKind(
+    name="soundscape.generate",
+    params=SoundscapeGenerateParams,
+    runner="engine.audio.soundscape.runners:run_generate",
+    description="Generate a masker from a text prompt with a local text-to-audio diffusers folder.",
+))
