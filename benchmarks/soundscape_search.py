@@ -29,14 +29,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.audio.io import AudioClip, read_audio  # noqa: E402
-from engine.audio.soundscape.features import ANALYSIS_RATE, features_of_clip, features_of_file  # noqa: E402
-from engine.audio.soundscape.indicators import INDICATORS, indicators  # noqa: E402
-from engine.audio.soundscape.maskers import index_maskers  # noqa: E402
-from engine.audio.soundscape.mix import mix  # noqa: E402
-from engine.audio.soundscape.model import DEFAULT_MODEL_DIR, load_model  # noqa: E402
-from engine.audio.soundscape.reference import reference_indicators  # noqa: E402
-from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search  # noqa: E402
+from engine.audio.io import AudioClip, read_audio
+from engine.audio.soundscape.features import ANALYSIS_RATE, features_of_clip, features_of_file
+from engine.audio.soundscape.indicators import INDICATORS, indicators
+from engine.audio.soundscape.maskers import index_maskers
+from engine.audio.soundscape.mix import mix
+from engine.audio.soundscape.model import DEFAULT_MODEL_DIR, load_model
+from engine.audio.soundscape.reference import reference_indicators
+from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search
 
 SOUNDSCAPE = ROOT / "resources" / "examples" / "traffic_street.flac"
 

@@ -21,9 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.audio.soundscape.indicators import INDICATORS  # noqa: E402
-from engine.audio.soundscape.iso import PAQ_IDS, iso_coordinates  # noqa: E402
-from engine.audio.soundscape.model import LinearModel, save_model  # noqa: E402
+from engine.audio.soundscape.indicators import INDICATORS
+from engine.audio.soundscape.iso import PAQ_IDS, iso_coordinates
+from engine.audio.soundscape.model import LinearModel, save_model
 
 ISD_COLUMNS = {
     "LAeq": lambda d: d["LAeq_L(A)_Max"],
@@ -41,7 +41,7 @@ ARAUS_QUOTED = {
 
 def load_isd():
     """(X (n, 5), y (n, 2), locations (n,)) for the ISD responses with complete PAQs and indicators."""
-    import soundscapy.databases.isd as isd
+    from soundscapy.databases import isd
 
     df = isd.load()
     paq = df[list(PAQ_IDS)].to_numpy(float)

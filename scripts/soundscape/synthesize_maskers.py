@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.audio.io import write_audio  # noqa: E402
-from engine.audio.soundscape.synthesis import RECIPES, SAMPLE_RATE, render_masker, traffic  # noqa: E402
+from engine.audio.io import write_audio
+from engine.audio.soundscape.synthesis import RECIPES, SAMPLE_RATE, render_masker, traffic
 
 LICENCE = "CC0-1.0 (synthesised by NoiseLoom)"
 DURATION_S = 30.0

@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.audio.soundscape.indicators import INDICATORS  # noqa: E402
-from engine.audio.soundscape.iso import PAQ_NAMES, iso_coordinates  # noqa: E402
-from engine.audio.soundscape.model import LinearModel, MLPModel, save_model  # noqa: E402
+from engine.audio.soundscape.indicators import INDICATORS
+from engine.audio.soundscape.iso import PAQ_NAMES, iso_coordinates
+from engine.audio.soundscape.model import LinearModel, MLPModel, save_model
 
 DEFAULT_COLUMNS = {"LAeq": "LAeq", "LA10_LA90": "LA10_LA90", "LC_LA": "LC_LA", "N5": "N5", "S": "S"}
 

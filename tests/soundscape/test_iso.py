@@ -25,7 +25,7 @@ def test_matches_soundscapy_on_random_likert_ratings():
 
 
 def test_matches_soundscapy_on_the_isd_responses():
-    import soundscapy.databases.isd as isd
+    from soundscapy.databases import isd
 
     df = isd.load()
     paqs = df[list(PAQ_IDS)].dropna().to_numpy(float)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from engine.audio.soundscape.indicators import INDICATORS
-from engine.audio.soundscape.model import DEFAULT_MODEL_DIR, MLPModel, PleasantnessModel, load_model, save_model
+from engine.audio.soundscape.model import (
+    DEFAULT_MODEL_DIR,
+    MLPModel,
+    PleasantnessModel,
+    load_model,
+    save_model,
+)
 
 
 def test_shipped_isd_model_is_fitted_and_validated():

@@ -28,7 +28,7 @@ def _filterbank(sample_rate: int) -> tuple[np.ndarray, ...]:
 
 def band_powers(x: np.ndarray, sample_rate: int, frame_s: float) -> np.ndarray:
     """Mean-square power ``(frames, 28)`` of mono signal ``x`` per third-octave band and frame."""
-    hop = int(round(frame_s * sample_rate))
+    hop = round(frame_s * sample_rate)
     frames = x.shape[0] // hop
     if frames < 1:
         raise ValueError(f"signal of {x.shape[0] / sample_rate:.3f} s is shorter than one {frame_s} s frame")

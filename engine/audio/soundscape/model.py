@@ -97,8 +97,8 @@ class MLPModel:
 
 def model_from_json(data: Mapping[str, Any]) -> PleasantnessModel:
     kind = data.get("type")
-    common = dict(name=str(data["name"]), inputs=tuple(data["inputs"]), mean=np.asarray(data["mean"], float),
-                  scale=np.asarray(data["scale"], float), info=dict(data.get("info", {})))
+    common = {"name": str(data["name"]), "inputs": tuple(data["inputs"]), "mean": np.asarray(data["mean"], float),
+              "scale": np.asarray(data["scale"], float), "info": dict(data.get("info", {}))}
     if kind == "linear":
         return LinearModel(coef=np.asarray(data["coef"], float), intercept=np.asarray(data["intercept"], float),
                            **common)

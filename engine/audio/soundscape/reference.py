@@ -22,7 +22,7 @@ TRANSIENT_S = 0.5  # mosqito's time-varying loudness starts from silence; skip i
 @lru_cache(maxsize=8)
 def _weighting_sos(kind: str, fs: int) -> np.ndarray:
     f1, f2, f3, f4 = 20.598997, 107.65265, 737.86223, 12194.217
-    w = lambda f: 2 * np.pi * f  # noqa: E731
+    w = lambda f: 2 * np.pi * f
     if kind == "A":
         zeros, poles = [0, 0, 0, 0], [-w(f1), -w(f1), -w(f2), -w(f3), -w(f4), -w(f4)]
     else:

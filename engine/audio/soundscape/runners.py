@@ -18,7 +18,11 @@ from engine.audio.soundscape.maskers import Masker, index_maskers
 from engine.audio.soundscape.mix import mix
 from engine.audio.soundscape.model import load_model
 from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search, tile_frames
-from engine.audio.soundscape.spec import SoundscapeGenerateParams, SoundscapeRenderParams, SoundscapeSearchParams
+from engine.audio.soundscape.spec import (
+    SoundscapeGenerateParams,
+    SoundscapeRenderParams,
+    SoundscapeSearchParams,
+)
 from engine.jobs.context import JobContext
 
 MIN_SOUNDSCAPE_S = 1.0
@@ -27,8 +31,8 @@ MIN_SOUNDSCAPE_S = 1.0
 def _clip_warning(what: str, feats: BandFeatures) -> list[str]:
     if feats.clipped_fraction <= 0.0:
         return []
-    return [f"{what}: {100 * feats.clipped_fraction:.3f}% of samples are at full scale (clipped); "
-            "its indicators are biased low at the peaks"]
+    return [(f"{what}: {100 * feats.clipped_fraction:.3f}% of samples are at full scale (clipped); "
+             "its indicators are biased low at the peaks")]
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -67,18 +67,18 @@ def bubbles(rng: np.random.Generator, n: int, rate: float, radius_mm: tuple[floa
     else:
         starts = rng.integers(0, n, count)
     out = np.zeros(n)
-    length = int(0.04 * SAMPLE_RATE)
+    length = int(0.06 * SAMPLE_RATE)
     t = np.arange(length) / SAMPLE_RATE
+    taper = np.minimum(1.0, t / 0.0005) * np.where(t > 0.04, np.cos(0.5 * np.pi * (t - 0.04) / 0.02) ** 2, 1.0)
     for chunk in range(0, count, 4000):
         k = min(4000, count - chunk)
         r = np.exp(rng.uniform(np.log(radius_mm[0]), np.log(radius_mm[1]), k)) * 1e-3
         f0 = 3.26 / r
-        rise = rng.uniform(0.0, 1.5, k)[:, None]  # relative pitch rise per 10 ms as the bubble surfaces
-        damping = 0.014 * f0 ** 0.5 * 8.0  # larger bubbles ring longer
+        rise = rng.uniform(0.0, 0.5, k)[:, None]  # relative pitch rise per 10 ms as the bubble surfaces
+        decay = np.pi * f0 * rng.uniform(0.03, 0.08, k)  # damping constant delta of a ringing bubble
         phase = 2 * np.pi * f0[:, None] * (t + 50.0 * rise * t * t)
         amp = np.exp(rng.normal(0.0, amp_spread, k))[:, None] * (r[:, None] / 1e-3) ** 0.5
-        grains = amp * np.sin(phase) * np.exp(-damping[:, None] * t)
-        grains *= np.minimum(1.0, t / 0.0005)
+        grains = amp * np.sin(phase) * np.exp(-decay[:, None] * t) * taper
         _overlap_add(out, starts[chunk:chunk + k], grains)
     return out
 
