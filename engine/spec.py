@@ -23,6 +23,7 @@ SPEC_VERSION = 1
 _BUILTIN_SPEC_MODULES = (
     "engine.media.spec",
     "engine.audio.spatial.spec",
+    "engine.audio.soundscape.spec",
 )
 
 
