@@ -19,12 +19,16 @@ FRAME_SPATIAL_FACTOR = 8
 
 
 def frame_autoencoder() -> AutoencoderKL:
-    """A small 2-D KL autoencoder: 64x64x3 frames -> 8x8x16 latents."""
-    return AutoencoderKL(
+    """A small 2-D KL autoencoder: 64x64x3 frames -> 8x8x16 latents.
+
+    Its config also carries ``scale_factor_spatial``/``scale_factor_temporal`` (8 and 1), which
+    ``WanPipeline`` reads from its VAE; diffusers keeps such extra keys (with a warning on load).
+    """
+    vae = AutoencoderKL(
         in_channels=3, out_channels=3,
         down_block_types=("DownEncoderBlock2D",) * 4,
         up_block_types=("UpDecoderBlock2D",) * 4,
-        block_out_channels=(16, 32, 64, 128),
+        block_out_channels=(16, 16, 32, 64),
         layers_per_block=1,
         latent_channels=FRAME_LATENT_CHANNELS,
         norm_num_groups=16,
@@ -33,6 +37,8 @@ def frame_autoencoder() -> AutoencoderKL:
         scaling_factor=1.0,
         shift_factor=0.0,
     )
+    vae.register_to_config(scale_factor_spatial=FRAME_SPATIAL_FACTOR, scale_factor_temporal=1)
+    return vae
 
 
 def wan_autoencoder() -> AutoencoderKLWan:

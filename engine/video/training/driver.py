@@ -43,7 +43,7 @@ from engine.video.training.checkpoint import (
 from engine.video.training.data import FRAMES, clip_tensor, examples, frame_batch
 
 VAE_CLIPS_PER_STEP = 8
-VAE_FRAMES_PER_CLIP = 4
+VAE_FRAMES_PER_CLIP = 2
 VAE_GATE_EVERY = 250
 TRAIN_CLIPS = 4000
 HELD_OUT_CLIPS = 256
