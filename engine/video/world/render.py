@@ -84,7 +84,7 @@ def render_background(name: str, width: int, height: int, texture_seed: int) -> 
         img += ramp * (18.0 if name == "blue sky" else 10.0)
     elif name in ("green grass", "sand"):
         rng = np.random.default_rng(texture_seed)
-        amplitude = 22.0 if name == "green grass" else 8.0
+        amplitude = 12.0 if name == "green grass" else 6.0
         coarse = rng.standard_normal((max(height // 8, 2), max(width // 8, 2))).astype(np.float32)
         fine = rng.standard_normal((max(height // 4, 2), max(width // 4, 2))).astype(np.float32)
         tex = (cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
