@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from engine.video.world.vocab import Scene
@@ -68,4 +70,5 @@ def caption(scene: Scene, rng: np.random.Generator | None = None) -> str:
         )
         template = str(rng.choice(_TEMPLATES))
     colour, shape, motion, place = words
-    return template.format(colour=colour, shape=shape, motion=motion, place=place)
+    text = template.format(colour=colour, shape=shape, motion=motion, place=place)
+    return re.sub(r"\ba (?=[aeiou])", "an ", text)
