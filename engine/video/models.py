@@ -21,6 +21,7 @@ from engine.video.shapes_model import TEXT_ENCODER_KEY
 
 BUILTIN_MODELS = {"builtin:shapes": Path(__file__).resolve().parents[2] / "resources" / "models" / "shapes"}
 SUPPORTED_PIPELINES = ("WanPipeline",)
+WAN_TEXT_TOKENS = 512  # what WanPipeline.__call__ uses
 
 
 class ModelError(ValueError):
@@ -73,7 +74,7 @@ class VideoModel:
 
             return encode(prompts)
         embeds, _ = self.pipeline.encode_prompt(prompts, do_classifier_free_guidance=False,
-                                                device=torch.device("cpu"))
+                                                max_sequence_length=WAN_TEXT_TOKENS, device=torch.device("cpu"))
         return embeds
 
     def _stats(self, latents: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,23 @@ from diffusers import AutoencoderKL, AutoencoderKLWan, WanTransformer3DModel
 from engine.video import shapes_model
 
 
-def make_model_folder(folder: Path, vae_kind: str = "frame", seed: int = 0) -> Path:
+def _tiny_umt5(folder: Path) -> None:
+    """A tiny UMT5 encoder and a word-level tokenizer, saved as a Wan folder's text_encoder/tokenizer."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
+
+    words = "<pad> </s> <unk> a an the red blue ball square moving left right on sand green grass bouncing".split()
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    tokenizer.save_pretrained(folder / "tokenizer")
+    config = UMT5Config(vocab_size=len(words), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2,
+                        pad_token_id=0, eos_token_id=1)
+    UMT5EncoderModel(config).save_pretrained(folder / "text_encoder")
+
+
+def make_model_folder(folder: Path, vae_kind: str = "frame", seed: int = 0, text: str = "minilm") -> Path:
+    """A builtin-style folder (MiniLM text) or, with ``text="umt5"``, a Wan2.1-style folder."""
     torch.manual_seed(seed)
     if vae_kind == "frame":
         vae = AutoencoderKL(
@@ -28,7 +45,7 @@ def make_model_folder(folder: Path, vae_kind: str = "frame", seed: int = 0) -> P
         vae_class = "AutoencoderKLWan"
     transformer = WanTransformer3DModel(
         patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=4, out_channels=4,
-        text_dim=384, freq_dim=32, ffn_dim=32, num_layers=1, cross_attn_norm=True,
+        text_dim=384 if text == "minilm" else 16, freq_dim=32, ffn_dim=32, num_layers=1, cross_attn_norm=True,
         qk_norm="rms_norm_across_heads", rope_max_seq_len=64,
     )
     folder.mkdir(parents=True, exist_ok=True)
@@ -36,6 +53,13 @@ def make_model_folder(folder: Path, vae_kind: str = "frame", seed: int = 0) -> P
     transformer.save_pretrained(folder / "transformer")
     shapes_model.scheduler().save_pretrained(folder / "scheduler")
     shapes_model.write_model_index(folder, vae_class)
+    if text == "umt5":
+        _tiny_umt5(folder)
+        index = json.loads((folder / "model_index.json").read_text())
+        del index[shapes_model.TEXT_ENCODER_KEY]
+        index["text_encoder"] = ["transformers", "UMT5EncoderModel"]
+        index["tokenizer"] = ["transformers", "PreTrainedTokenizerFast"]
+        (folder / "model_index.json").write_text(json.dumps(index, indent=2))
     return folder
 
 
@@ -47,3 +71,9 @@ def tiny_model(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_wan_vae_model(tmp_path_factory) -> Path:
     return make_model_folder(tmp_path_factory.mktemp("tiny_wan_vae_model"), vae_kind="wan")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan_folder(tmp_path_factory) -> Path:
+    """A Wan2.1-style folder: AutoencoderKLWan, UMT5 text encoder and tokenizer of its own."""
+    return make_model_folder(tmp_path_factory.mktemp("tiny_wan_folder"), vae_kind="wan", text="umt5")

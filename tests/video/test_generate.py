@@ -80,6 +80,20 @@ def test_wan_vae_folder_rounds_frames_to_4k_plus_1(tiny_wan_vae_model, tmp_path)
     assert read_frames(Path(result["video"])).shape == (9, 32, 32, 3)
 
 
+def test_wan_folder_with_its_own_text_encoder_matches_wan_pipeline(tiny_wan_folder, tmp_path):
+    result = run(_params(tiny_wan_folder, frames=5, steps=2, negative_prompt="green grass"), LocalContext(tmp_path))
+    assert result["frames"] == 5 and result["latent_frames"] == 2
+    model = models.load(str(tiny_wan_folder))
+    assert not model.builtin
+    noise = initial_noise(model, 5, 32, 32, seed=1)
+    prompt, negative = "a blue square moving left", "red ball"
+    ours = denoise(model, noise.clone(), model.encode_prompts([prompt]), model.encode_prompts([negative]), 3, 5.0)
+    pipe = WanPipeline.from_pretrained(tiny_wan_folder, local_files_only=True)
+    theirs = pipe(prompt=prompt, negative_prompt=negative, latents=noise.clone(), height=32, width=32,
+                  num_frames=5, num_inference_steps=3, guidance_scale=5.0, output_type="latent").frames
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         run(_params(tmp_path / "nowhere"), LocalContext(tmp_path / "out"))
