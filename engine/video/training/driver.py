@@ -344,6 +344,9 @@ def train(args: argparse.Namespace) -> None:
         now = time.monotonic()
         if args.max_minutes and now - started > args.max_minutes * 60:
             run.stop = True
+        stage_step = run.state.vae_step if run.state.stage == "vae" else run.state.transformer_step
+        if args.stop_at_step and stage_step >= args.stop_at_step:
+            run.stop = True
         if now - last_ckpt > args.checkpoint_every_min * 60:
             run.checkpoint()
             last_ckpt = now
@@ -364,7 +367,7 @@ def export(args: argparse.Namespace) -> None:
     Run(Path(args.run_dir), Path(args.export_dir), args.seed).export()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=("train", "export"))
     parser.add_argument("--run-dir", default="runs/shapes")
@@ -374,7 +377,9 @@ def main() -> None:
     parser.add_argument("--checkpoint-every-min", type=float, default=4.0)
     parser.add_argument("--export-every-min", type=float, default=20.0)
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0: never)")
-    args = parser.parse_args()
+    parser.add_argument("--stop-at-step", type=int, default=0,
+                        help="stop when the current stage's step counter reaches this (0: never)")
+    args = parser.parse_args(argv)
     {"train": train, "export": export}[args.command](args)
 
 
