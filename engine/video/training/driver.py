@@ -82,8 +82,9 @@ class State:
 class Run:
     """One training run: its folders, state, models and optimizers."""
 
-    def __init__(self, run_dir: Path, export_dir: Path, seed: int):
+    def __init__(self, run_dir: Path, export_dir: Path, seed: int, read_only: bool = False):
         self.run_dir, self.export_dir = run_dir, export_dir
+        self.read_only = read_only
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = run_dir / "log.jsonl"
         self.stop = False
@@ -141,6 +142,8 @@ class Run:
                                         weight_decay=0.01)
 
     def log(self, record: dict) -> None:
+        if self.read_only and record.get("event") in ("resumed", "started"):
+            return
         record = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}
         with open(self.log_path, "a") as f:
             f.write(json.dumps(record) + "\n")
@@ -364,7 +367,9 @@ def train(args: argparse.Namespace) -> None:
 
 
 def export(args: argparse.Namespace) -> None:
-    Run(Path(args.run_dir), Path(args.export_dir), args.seed).export()
+    if not (Path(args.run_dir) / "state.json").exists():
+        raise SystemExit(f"no run in {args.run_dir}: nothing to export")
+    Run(Path(args.run_dir), Path(args.export_dir), args.seed, read_only=True).export()
 
 
 def main(argv: list[str] | None = None) -> None:
