@@ -16,7 +16,11 @@ import time
 import torch
 
 from engine.video.training.autoencoders import (
-    decode_unclamped, encode_mean, frame_autoencoder, psnr, wan_autoencoder,
+    decode_unclamped,
+    encode_mean,
+    frame_autoencoder,
+    psnr,
+    wan_autoencoder,
 )
 from engine.video.training.data import clip_batch, frame_batch
 

@@ -17,7 +17,7 @@ def _tiny_umt5(folder: Path) -> None:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast, UMT5Config, UMT5EncoderModel
 
-    words = "<pad> </s> <unk> a an the red blue ball square moving left right on sand green grass bouncing".split()
+    words = ["<pad>", "</s>", "<unk>", "a", "an", "the", "red", "blue", "ball", "square", "moving", "left", "right", "on", "sand", "green", "grass", "bouncing"]
     core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")

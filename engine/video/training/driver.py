@@ -38,9 +38,13 @@ from engine.video.text_minilm import encode as encode_text
 from engine.video.training import gate
 from engine.video.training.autoencoders import decode_unclamped, encode_mean, frame_autoencoder
 from engine.video.training.checkpoint import (
-    compact_optimizer_state, expand_optimizer_state, replace_folder, save_atomic, write_json_atomic,
+    compact_optimizer_state,
+    expand_optimizer_state,
+    replace_folder,
+    save_atomic,
+    write_json_atomic,
 )
-from engine.video.training.data import FRAMES, clip_tensor, examples, frame_batch
+from engine.video.training.data import clip_tensor, examples, frame_batch
 
 VAE_CLIPS_PER_STEP = 8
 VAE_GATE_EVERY = 250

@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{'PSNR (dB)':<28}{figures['psnr_db']:>10}{'>= 30':>10}")
     print(f"{'colour+shape detected':<28}{figures['detected_colour_and_shape']:>10}{'>= 0.95':>10}")
     print(f"{'  (on the originals)':<28}{figures['detected_on_originals']:>10}{'':>10}")
-    print(f"{'passed':<28}{str(figures['passed']):>10}")
+    print(f"{'passed':<28}{figures['passed']!s:>10}")
 
 
 if __name__ == "__main__":
