@@ -118,6 +118,45 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return run_job(args, "media.probe", {"path": str(Path(args.file).resolve()), "loudness": not args.no_loudness})
 
 
+def _timed_prompt(text: str) -> tuple[float, str]:
+    seconds, sep, prompt = text.partition("=")
+    try:
+        if not sep or not prompt.strip():
+            raise ValueError
+        return float(seconds), prompt.strip()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--prompt-at {text!r}: expected SECONDS=TEXT, e.g. 4='a blue ball'") from None
+
+
+def video_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``video.generate`` params of ``noiseloom video``'s flags (timed prompts end where the next starts)."""
+    params: dict[str, Any] = {
+        "prompt": args.prompt or "", "negative_prompt": args.negative_prompt, "fps": args.fps,
+        "width": args.width, "height": args.height, "seed": args.seed, "model": args.model,
+        "mode": args.mode or ("dualparal" if args.prompt_at else "full"), "workers": args.workers}
+    for flag in ("seconds", "frames", "steps", "guidance", "block_frames", "context_frames"):
+        if getattr(args, flag) is not None:
+            params[flag] = getattr(args, flag)
+    if args.prompt_at:
+        timed = sorted(args.prompt_at)
+        end = args.seconds if args.seconds is not None else (args.frames or 17) / args.fps
+        params["prompts"] = [
+            {"start": start, "end": timed[i + 1][0] if i + 1 < len(timed) else end, "text": text,
+             "transition": args.transition, "hard_cut": args.hard_cut}
+            for i, (start, text) in enumerate(timed)]
+    return params
+
+
+def cmd_video(args: argparse.Namespace) -> int:
+    if not args.prompt and not args.prompt_at:
+        print("error: give --prompt TEXT or timed prompts with --prompt-at SECONDS=TEXT", file=sys.stderr)
+        return 2
+    outputs = {"video.mp4": Path(args.out)}
+    if args.stats:
+        outputs["video.json"] = Path(args.stats)
+    return run_job(args, "video.generate", video_params(args), outputs)
+
+
 def _snr_range(text: str) -> tuple[float, float, float]:
     try:
         low, high, step = (float(part) for part in text.split(":"))
@@ -291,6 +330,33 @@ def build_parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="list the engine's jobs")
     _engine_options(jobs)
     jobs.set_defaults(func=cmd_jobs)
+
+    video = sub.add_parser("video", help="generate a video from a prompt or a timeline of prompts")
+    video.add_argument("--prompt", help="the (global) prompt")
+    video.add_argument("--prompt-at", type=_timed_prompt, action="append", default=[], metavar="SECONDS=TEXT",
+                       help="a prompt from SECONDS on (repeatable): a multi-prompt long video")
+    video.add_argument("--transition", type=float, default=0.5, help="seconds of blending between prompts")
+    video.add_argument("--hard-cut", action="store_true", help="cut between timed prompts instead of blending")
+    video.add_argument("--negative-prompt", default="")
+    length = video.add_mutually_exclusive_group()
+    length.add_argument("--seconds", type=float)
+    length.add_argument("--frames", type=int)
+    video.add_argument("--fps", type=int, default=16)
+    video.add_argument("--width", type=int, default=64)
+    video.add_argument("--height", type=int, default=64)
+    video.add_argument("--steps", type=int)
+    video.add_argument("--guidance", type=float)
+    video.add_argument("--seed", type=int, default=0)
+    video.add_argument("--model", default="builtin:shapes", help="builtin:shapes or a local Wan diffusers folder")
+    video.add_argument("--mode", choices=("dualparal", "full", "window"),
+                       help="default: full for one prompt, dualparal for timed prompts")
+    video.add_argument("--workers", type=int, default=1, help="worker processes of a dualparal group")
+    video.add_argument("--block-frames", type=int)
+    video.add_argument("--context-frames", type=int)
+    video.add_argument("--out", required=True, help="the MP4 file to write")
+    video.add_argument("--stats", help="also write the JSON sidecar (settings, seed, timings, memory)")
+    _engine_options(video)
+    video.set_defaults(func=cmd_video)
 
     soundscape = sub.add_parser("soundscape", help="rank maskers and gains, render an augmented soundscape")
     soundscape_sub = soundscape.add_subparsers(dest="soundscape_command", required=True)
