@@ -118,6 +118,88 @@ def cmd_probe(args: argparse.Namespace) -> int:
     return run_job(args, "media.probe", {"path": str(Path(args.file).resolve()), "loudness": not args.no_loudness})
 
 
+def _timed_prompt(text: str) -> tuple[float, str]:
+    seconds, sep, prompt = text.partition("=")
+    try:
+        if not sep or not prompt.strip():
+            raise ValueError
+        return float(seconds), prompt.strip()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--prompt-at {text!r}: expected SECONDS=TEXT, e.g. 4='a blue ball'") from None
+
+
+def video_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``video.generate`` params of ``noiseloom video``'s flags (timed prompts end where the next starts)."""
+    params: dict[str, Any] = {
+        "prompt": args.prompt or "", "negative_prompt": args.negative_prompt, "fps": args.fps,
+        "width": args.width, "height": args.height, "seed": args.seed, "model": args.model,
+        "mode": args.mode or ("dualparal" if args.prompt_at else "full"), "workers": args.workers}
+    for flag in ("seconds", "frames", "steps", "guidance", "block_frames", "context_frames"):
+        if getattr(args, flag) is not None:
+            params[flag] = getattr(args, flag)
+    if args.prompt_at:
+        timed = sorted(args.prompt_at)
+        end = args.seconds if args.seconds is not None else (args.frames or 17) / args.fps
+        params["prompts"] = [
+            {"start": start, "end": timed[i + 1][0] if i + 1 < len(timed) else end, "text": text,
+             "transition": args.transition, "hard_cut": args.hard_cut}
+            for i, (start, text) in enumerate(timed)]
+    return params
+
+
+def cmd_video(args: argparse.Namespace) -> int:
+    if not args.prompt and not args.prompt_at:
+        print("error: give --prompt TEXT or timed prompts with --prompt-at SECONDS=TEXT", file=sys.stderr)
+        return 2
+    outputs = {"video.mp4": Path(args.out)}
+    if args.stats:
+        outputs["video.json"] = Path(args.stats)
+    return run_job(args, "video.generate", video_params(args), outputs)
+
+
+def _snr_range(text: str) -> tuple[float, float, float]:
+    try:
+        low, high, step = (float(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--snr {text!r}: expected LOW:HIGH:STEP in dB, e.g. -6:6:0.5") from None
+    return low, high, step
+
+
+def cmd_soundscape_search(args: argparse.Namespace) -> int:
+    low, high, step = args.snr
+    params = {"soundscape": str(Path(args.soundscape).resolve()), "snr_min_db": low, "snr_max_db": high,
+              "snr_step_db": step, "top_k": args.top,
+              "maskers": [str(Path(m).resolve()) for m in args.maskers]}
+    if args.model:
+        params["model_dir"] = str(Path(args.model).resolve())
+    return run_job(args, "soundscape.search", params)
+
+
+def cmd_soundscape_render(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    params = {"soundscape": str(Path(args.soundscape).resolve()), "masker": args.masker,
+              "maskers": [str(Path(m).resolve()) for m in args.maskers],
+              "output": f"augmented{out.suffix or '.flac'}"}
+    if args.gain_db is not None:
+        params["gain_db"] = args.gain_db
+    if args.snr_db is not None:
+        params["snr_db"] = args.snr_db
+    return run_job(args, "soundscape.render", params, {params["output"]: out})
+
+
+def cmd_spatial_render(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    params: dict[str, Any] = {"scene_path": str(Path(args.scene).resolve()), "format": args.format,
+                              "output": f"render{out.suffix or '.wav'}", "verify": args.verify}
+    outputs = {params["output"]: out}
+    if args.hrtf:
+        params["hrtf"] = str(Path(args.hrtf).resolve())
+    if args.annotations:
+        params["annotations"] = "annotations.csv"
+        outputs["annotations.csv"] = Path(args.annotations)
+    return run_job(args, "spatial.render", params, outputs)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         params = json.loads(args.params)
@@ -249,6 +331,69 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(jobs)
     jobs.set_defaults(func=cmd_jobs)
 
+    video = sub.add_parser("video", help="generate a video from a prompt or a timeline of prompts")
+    video.add_argument("--prompt", help="the (global) prompt")
+    video.add_argument("--prompt-at", type=_timed_prompt, action="append", default=[], metavar="SECONDS=TEXT",
+                       help="a prompt from SECONDS on (repeatable): a multi-prompt long video")
+    video.add_argument("--transition", type=float, default=0.5, help="seconds of blending between prompts")
+    video.add_argument("--hard-cut", action="store_true", help="cut between timed prompts instead of blending")
+    video.add_argument("--negative-prompt", default="")
+    length = video.add_mutually_exclusive_group()
+    length.add_argument("--seconds", type=float)
+    length.add_argument("--frames", type=int)
+    video.add_argument("--fps", type=int, default=16)
+    video.add_argument("--width", type=int, default=64)
+    video.add_argument("--height", type=int, default=64)
+    video.add_argument("--steps", type=int)
+    video.add_argument("--guidance", type=float)
+    video.add_argument("--seed", type=int, default=0)
+    video.add_argument("--model", default="builtin:shapes", help="builtin:shapes or a local Wan diffusers folder")
+    video.add_argument("--mode", choices=("dualparal", "full", "window"),
+                       help="default: full for one prompt, dualparal for timed prompts")
+    video.add_argument("--workers", type=int, default=1, help="worker processes of a dualparal group")
+    video.add_argument("--block-frames", type=int)
+    video.add_argument("--context-frames", type=int)
+    video.add_argument("--out", required=True, help="the MP4 file to write")
+    video.add_argument("--stats", help="also write the JSON sidecar (settings, seed, timings, memory)")
+    _engine_options(video)
+    video.set_defaults(func=cmd_video)
+
+    soundscape = sub.add_parser("soundscape", help="rank maskers and gains, render an augmented soundscape")
+    soundscape_sub = soundscape.add_subparsers(dest="soundscape_command", required=True)
+    search = soundscape_sub.add_parser("search", help="rank masker x gain by predicted pleasantness")
+    search.add_argument("--soundscape", required=True, help="recording of the place")
+    search.add_argument("--maskers", action="append", default=[], metavar="DIR",
+                        help="a folder of your own maskers (repeatable); the builtin bank is always searched")
+    search.add_argument("--snr", type=_snr_range, default=(-6.0, 6.0, 0.5), metavar="LOW:HIGH:STEP",
+                        help="soundscape-to-masker ratios in dB (default -6:6:0.5)")
+    search.add_argument("--top", type=int, default=10)
+    search.add_argument("--model", help="a pleasantness model folder (default: the ISD-fitted model)")
+    _engine_options(search)
+    search.set_defaults(func=cmd_soundscape_search)
+    render = soundscape_sub.add_parser("render", help="mix a masker into the soundscape at a gain")
+    render.add_argument("--soundscape", required=True)
+    render.add_argument("--masker", required=True, help="a masker name from the bank, or an audio file")
+    render.add_argument("--maskers", action="append", default=[], metavar="DIR")
+    level = render.add_mutually_exclusive_group(required=True)
+    level.add_argument("--gain-db", type=float, help="gain applied to the masker file")
+    level.add_argument("--snr-db", type=float, help="soundscape-to-masker ratio")
+    render.add_argument("--out", required=True, help="output .flac or .wav")
+    _engine_options(render)
+    render.set_defaults(func=cmd_soundscape_render)
+
+    spatial = sub.add_parser("spatial", help="render a spatial audio scene")
+    spatial_sub = spatial.add_subparsers(dest="spatial_command", required=True)
+    spatial_render = spatial_sub.add_parser("render", help="render SCENE.json to a WAV file")
+    spatial_render.add_argument("scene")
+    spatial_render.add_argument("--format", choices=("binaural", "foa", "stereo", "mic", "foa_binaural"),
+                                default="binaural")
+    spatial_render.add_argument("--out", required=True)
+    spatial_render.add_argument("--annotations", help="also write the DCASE metadata CSV here")
+    spatial_render.add_argument("--verify", action="store_true", help="localise the render, print the metrics")
+    spatial_render.add_argument("--hrtf", help="a SOFA SimpleFreeFieldHRIR file (default: MIT KEMAR)")
+    _engine_options(spatial_render)
+    spatial_render.set_defaults(func=cmd_spatial_render)
+
     plugins = sub.add_parser("plugins", help="list, enable or disable plugins")
     plugins.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
     plugins.add_argument("name", nargs="?")
@@ -263,9 +408,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _attach_negative_ranges(argv: list[str]) -> list[str]:
+    """Let ``--snr -6:6:0.5`` through: argparse would take ``-6:6:0.5`` for an option."""
+    joined: list[str] = []
+    for item in argv:
+        if joined and joined[-1] == "--snr" and item.startswith("-"):
+            joined[-1] = f"--snr={item}"
+        else:
+            joined.append(item)
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attach_negative_ranges(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help()
         return 0

@@ -97,6 +97,7 @@ class Plugin:
     contributions: list[Contribution] = field(default_factory=list)
     enabled: bool = False
     error: str | None = None
+    builtin: bool = False
 
     @property
     def compatible(self) -> bool:
@@ -106,7 +107,8 @@ class Plugin:
         return {
             "name": self.name, "version": self.version, "api_version": self.api_version,
             "description": self.description, "runs_in": self.runs_in, "source": self.source,
-            "enabled": self.enabled, "compatible": self.compatible, "error": self.error,
+            "enabled": self.enabled, "builtin": self.builtin, "compatible": self.compatible,
+            "error": self.error,
             "contributes": {point: [c.id for c in self.contributions if c.point == point]
                             for point in sorted({c.point for c in self.contributions})},
         }
@@ -164,7 +166,7 @@ class PluginManager:
         try:
             return json.loads(self.state_file.read_text())
         except (OSError, json.JSONDecodeError):
-            return {"enabled": [], "errors": {}}
+            return {"enabled": [], "disabled": [], "errors": {}}
 
     def _save_state(self, state: dict[str, Any]) -> None:
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -178,9 +180,9 @@ class PluginManager:
         if enabled and not plugin.compatible:
             raise PluginError(_api_mismatch(plugin))
         state = self._state()
-        names = set(state.get("enabled", []))
-        names = names | {name} if enabled else names - {name}
-        state["enabled"] = sorted(names)
+        on, off = set(state.get("enabled", [])), set(state.get("disabled", []))
+        state["enabled"] = sorted(on | {name} if enabled else on - {name})
+        state["disabled"] = sorted(off - {name} if enabled else off | {name})
         state.setdefault("errors", {}).pop(name, None)
         self._save_state(state)
         plugin.enabled, plugin.error = enabled, None
@@ -192,8 +194,9 @@ class PluginManager:
         self.plugins, self.problems = {}, []
         for folder in self.folders:
             if folder.is_dir():
+                builtin = folder == _BUILTIN_FOLDER  # importable as the ``plugins`` package
                 for manifest in sorted(folder.glob(f"*/{MANIFEST}")):
-                    self._add(manifest, f"folder {manifest.parent}", manifest.parent.parent)
+                    self._add(manifest, f"folder {manifest.parent}", None if builtin else folder, builtin)
         for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             package, _, filename = entry.value.partition(":")
             spec = importlib.util.find_spec(package)
@@ -202,19 +205,22 @@ class PluginManager:
                 continue
             path = Path(list(spec.submodule_search_locations)[0]) / (filename or MANIFEST)
             dist = entry.dist.name if entry.dist else entry.name
-            self._add(path, f"distribution {dist}", None)
+            self._add(path, f"distribution {dist}", None, builtin=False)
         state = self._state()
         for plugin in self.plugins.values():
-            plugin.enabled = plugin.name in state.get("enabled", []) and plugin.compatible
+            wanted = plugin.name in state.get("enabled", []) or (
+                plugin.builtin and plugin.name not in state.get("disabled", []))
+            plugin.enabled = wanted and plugin.compatible and plugin.name not in state.get("errors", {})
             plugin.error = state.get("errors", {}).get(plugin.name)
         return list(self.plugins.values())
 
-    def _add(self, manifest: Path, source: str, import_root: Path | None) -> None:
+    def _add(self, manifest: Path, source: str, import_root: Path | None, builtin: bool) -> None:
         try:
             plugin = read_manifest(manifest, source, import_root)
         except PluginError as exc:
             self.problems.append(str(exc))
             return
+        plugin.builtin = builtin
         if plugin.name in self.plugins:
             self.problems.append(f"{manifest}: a plugin called {plugin.name!r} was already found in "
                                  f"{self.plugins[plugin.name].source}; this one is ignored")
@@ -252,6 +258,7 @@ class PluginManager:
         """Disable a plugin because it failed, keeping the traceback for the plugin manager to show."""
         state = self._state()
         state["enabled"] = [n for n in state.get("enabled", []) if n != name]
+        state["disabled"] = sorted({*state.get("disabled", []), name})
         state.setdefault("errors", {})[name] = error
         self._save_state(state)
         if name in self.plugins:

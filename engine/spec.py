@@ -22,6 +22,9 @@ SPEC_VERSION = 1
 
 _BUILTIN_SPEC_MODULES = (
     "engine.media.spec",
+    "engine.video.spec",
+    "engine.audio.spatial.spec",
+    "engine.audio.soundscape.spec",
 )
 
 

@@ -172,3 +172,17 @@ def test_an_installed_entry_point_plugin_is_discovered_enabled_used_and_removed(
     gone = json.loads(subprocess.run([*cli, "list", "--json"], capture_output=True, text=True,
                                      check=True, cwd=ROOT).stdout)
     assert "reverse-text" not in [p["name"] for p in gone["plugins"]]
+
+
+def test_builtin_plugins_are_enabled_until_disabled(tmp_path, monkeypatch):
+    monkeypatch.setenv("NOISELOOM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("NOISELOOM_PLUGIN_PATH", "")
+    manager = PluginManager()
+    plugins = {p.name: p for p in manager.discover()}
+    assert plugins["flow-noise"].builtin and plugins["flow-noise"].enabled
+    manager.set_enabled("flow-noise", False)
+    again = PluginManager()
+    assert not {p.name: p for p in again.discover()}["flow-noise"].enabled
+    assert again.contributions("noise_initialisers") == []
+    again.set_enabled("flow-noise", True)
+    assert [c.id for c in again.contributions("noise_initialisers")] == ["flow-warp"]

@@ -1,0 +1,1 @@
+"""Audio analysis: direction-of-arrival estimation, the DCASE SELD metrics and metadata format."""

@@ -1,0 +1,123 @@
+"""The masker x gain search in the feature domain.
+
+Assumption: the masker and the soundscape are uncorrelated, so the band power of their mix is the
+sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every frame and band. This
+is exact in expectation for independent sources and only fails by their cross term over a frame
+(``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
+combination's indicators are computed from band powers at once, without mixing a single waveform.
+
+Gains follow ARAUS: the soundscape-to-masker ratio (SMR, ``snr_db``) is the soundscape's LAeq minus
+the masker's LAeq at playback; ``gain_db`` is what to apply to the masker file to get there.
+Alternatively absolute masker levels in dB(A) SPL are searched, given the calibration.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.audio.soundscape.features import BandFeatures
+from engine.audio.soundscape.indicators import INDICATORS, indicators, laeq
+from engine.audio.soundscape.model import PleasantnessModel
+
+ASSUMPTION = ("feature-domain mixing: band powers of masker and soundscape add (uncorrelated sources) "
+              "in every frame and third-octave band")
+
+
+@dataclass(frozen=True)
+class MaskerFeatures:
+    name: str
+    masker_class: str
+    features: BandFeatures
+
+
+def tile_frames(powers: np.ndarray, frames: int) -> np.ndarray:
+    """Band powers looped or trimmed to ``frames`` frames (the masker loops under the soundscape)."""
+    reps = -(-frames // powers.shape[0])
+    return np.tile(powers, (reps, 1))[:frames]
+
+
+def calibration_for_level(soundscape: BandFeatures, level_dba: float) -> float:
+    """The calibration (dB SPL of a digital mean square of 1) that puts the soundscape at ``level_dba``."""
+    return float(level_dba - laeq(soundscape.powers.astype(np.float64), 0.0))
+
+
+def _rows(names, classes, gain_db, snr_db, level_dba, isopl, isoev, ind) -> list[dict]:
+    rows = []
+    for m in range(len(names)):
+        for g in range(gain_db.shape[1]):
+            row = {"masker": names[m], "masker_class": classes[m], "gain_db": round(float(gain_db[m, g]), 3),
+                   "snr_db": round(float(snr_db[m, g]), 3), "masker_level_dba": round(float(level_dba[m, g]), 3),
+                   "isopl": round(float(isopl[m, g]), 5), "isoev": round(float(isoev[m, g]), 5)}
+            row.update({k: round(float(ind[k][m, g]), 4) for k in INDICATORS})
+            rows.append(row)
+    return rows
+
+
+def search(
+    soundscape: BandFeatures,
+    maskers: list[MaskerFeatures],
+    model: PleasantnessModel,
+    calibration_db: float,
+    snr_db: np.ndarray | None = None,
+    masker_levels_dba: np.ndarray | None = None,
+    top_k: int = 10,
+    field: str = "free",
+) -> dict:
+    """Predict ISOPl/ISOEv for every masker x gain; returns rows, the top-K ranking and per-masker curves.
+
+    Exactly one of ``snr_db`` (ARAUS soundscape-to-masker ratios) and ``masker_levels_dba`` (absolute
+    masker levels) gives the gains. ``search_ms`` times the search itself, features already in hand.
+    """
+    if (snr_db is None) == (masker_levels_dba is None):
+        raise ValueError("give exactly one of snr_db (soundscape-to-masker ratios) or masker_levels_dba")
+    if not maskers:
+        raise ValueError("maskers: no masker to search")
+    t0 = time.perf_counter()
+    ps = soundscape.powers.astype(np.float64)
+    frames = ps.shape[0]
+    pm = np.stack([tile_frames(m.features.powers.astype(np.float64), frames) for m in maskers])
+    ls = float(laeq(ps, calibration_db))
+    lm = laeq(pm, calibration_db)  # each masker's LAeq at 0 dB gain
+    if snr_db is not None:
+        snr = np.broadcast_to(np.asarray(snr_db, float), (len(maskers), len(snr_db)))
+        level = ls - snr
+    else:
+        level = np.broadcast_to(np.asarray(masker_levels_dba, float), (len(maskers), len(masker_levels_dba)))
+        snr = ls - level
+    gain_db = level - lm[:, None]
+    mixed = ps[None, None] + (10.0 ** (gain_db / 10.0))[:, :, None, None] * pm[:, None]
+    ind = indicators(mixed, calibration_db, field)
+    isopl, isoev = model.predict(ind)
+    base_ind = indicators(ps, calibration_db, field)
+    base_pl, base_ev = model.predict(base_ind)
+    search_ms = (time.perf_counter() - t0) * 1000.0
+
+    names = [m.name for m in maskers]
+    classes = [m.masker_class for m in maskers]
+    rows = _rows(names, classes, gain_db, snr, level, isopl, isoev, ind)
+    order = np.argsort(-isopl, axis=None, kind="stable")
+    ranking = [rows[i] for i in order[:top_k]]
+    best = np.argmax(isopl, axis=1)
+    curves = [{
+        "masker": names[m], "masker_class": classes[m],
+        "best": rows[m * gain_db.shape[1] + int(best[m])],
+        "gain_db": np.round(gain_db[m], 3).tolist(), "snr_db": np.round(snr[m], 3).tolist(),
+        "isopl": np.round(isopl[m], 5).tolist(), "isoev": np.round(isoev[m], 5).tolist(),
+    } for m in range(len(maskers))]
+    curves.sort(key=lambda c: -c["best"]["isopl"])
+    return {
+        "combinations": int(isopl.size),
+        "search_ms": round(search_ms, 3),
+        "ranking": ranking,
+        "best_per_masker": curves,
+        "baseline": {"isopl": round(float(base_pl), 5), "isoev": round(float(base_ev), 5),
+                     **{k: round(float(v), 4) for k, v in base_ind.items()}},
+        "soundscape_laeq_dba": round(ls, 3),
+        "calibration_db": round(calibration_db, 3),
+        "model": model.name,
+        "assumption": ASSUMPTION,
+        "rows": rows,
+    }

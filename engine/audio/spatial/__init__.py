@@ -1,0 +1,1 @@
+"""Spatial audio: scenes and trajectories, binaural / Ambisonics / stereo / mic-array renderers, rooms."""

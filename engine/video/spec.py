@@ -1,0 +1,101 @@
+"""Param model of the video job kind (pure pydantic: imported by the GUI through engine.spec).
+
+``video.generate`` makes one clip from a prompt, or (with ``prompts`` and ``mode`` ``dualparal`` or
+``window``) a long video from a timeline of prompts. Sizes and lengths are checked here against limits
+that hold for every model; model-specific checks (the VAE's size factor, the frame granularity of a
+Wan VAE) happen when the runner has loaded the model, with messages that name the field.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from engine.spec import JobKind, Params, register_kind
+
+SIZE_MULTIPLE = 16  # every supported model: VAE factor 8 x transformer patch 2
+MAX_SECONDS = 3600.0
+MAX_FRAMES = 57_601
+MAX_STEPS = 200
+
+
+class TimedPrompt(Params):
+    """``text`` holds from ``start`` to ``end`` seconds and blends in over ``transition`` seconds."""
+
+    start: float = Field(..., ge=0.0, le=MAX_SECONDS, description="seconds from the start of the video")
+    end: float = Field(..., gt=0.0, le=MAX_SECONDS, description="seconds from the start of the video")
+    text: str = Field(..., min_length=1, max_length=2000)
+    transition: float = Field(0.5, ge=0.0, le=60.0, description="seconds of blending into this prompt")
+    hard_cut: bool = Field(False, description="switch to this prompt at once instead of blending")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimedPrompt:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start}); swap or fix the times")
+        return self
+
+
+class VideoGenerateParams(Params):
+    prompt: str = Field("", max_length=2000, description="what the video shows (the global prompt)")
+    negative_prompt: str = Field("", max_length=2000, description="what to steer away from")
+    seconds: float | None = Field(None, gt=0.0, le=MAX_SECONDS,
+                                  description="length in seconds; frames = round(seconds * fps) + 1")
+    frames: int | None = Field(None, ge=1, le=MAX_FRAMES, description="length in frames (instead of seconds)")
+    fps: int = Field(16, ge=1, le=60, description="frames per second")
+    width: int = Field(64, ge=SIZE_MULTIPLE, le=4096, description=f"pixels, a multiple of {SIZE_MULTIPLE}")
+    height: int = Field(64, ge=SIZE_MULTIPLE, le=4096, description=f"pixels, a multiple of {SIZE_MULTIPLE}")
+    steps: int = Field(25, ge=1, le=MAX_STEPS, description="denoising steps")
+    guidance: float = Field(4.5, ge=0.0, le=30.0, description="classifier-free guidance scale (<= 1: off)")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="the same seed and settings give the same video")
+    model: str = Field("builtin:shapes", min_length=1, max_length=4096,
+                       description="'builtin:shapes' or the path of a local diffusers Wan model folder")
+    prompts: list[TimedPrompt] = Field(default_factory=list, max_length=1000,
+                                       description="timed prompts of a long video (start, end, text, transition, hard_cut)")
+    mode: Literal["full", "dualparal", "window"] = Field(
+        "full", description="full: one pass over the whole clip; dualparal: block-wise pipelined; "
+                            "window: overlapping-window co-denoising")
+    workers: int = Field(1, ge=1, le=64, description="worker processes (devices) of a dualparal group")
+    block_frames: int | None = Field(None, ge=1, le=1024, description="latent frames per block (dualparal)")
+    context_frames: int | None = Field(None, ge=0, le=1024, description="latent context frames (dualparal)")
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple(cls, value: int, info) -> int:
+        if value % SIZE_MULTIPLE:
+            lower = max(SIZE_MULTIPLE, value - value % SIZE_MULTIPLE)
+            raise ValueError(f"{info.field_name} {value} is not a multiple of {SIZE_MULTIPLE}; "
+                             f"use {lower} or {lower + SIZE_MULTIPLE}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VideoGenerateParams:
+        if self.seconds is not None and self.frames is not None:
+            raise ValueError("give seconds or frames, not both")
+        if not self.prompt.strip() and not self.prompts:
+            raise ValueError("prompt is empty: describe the video in prompt (or give timed prompts)")
+        if self.total_frames() > MAX_FRAMES:
+            raise ValueError(f"seconds x fps makes {self.total_frames()} frames, more than {MAX_FRAMES}; "
+                             "shorten the video or lower fps")
+        if self.context_frames is not None and self.block_frames is not None \
+                and self.context_frames > self.block_frames:
+            raise ValueError("context_frames must not exceed block_frames")
+        return self
+
+    def total_frames(self) -> int:
+        """The number of frames asked for (17 when neither seconds nor frames is given)."""
+        if self.frames is not None:
+            return self.frames
+        if self.seconds is not None:
+            return round(self.seconds * self.fps) + 1
+        return 17
+
+
+register_kind(JobKind(
+    name="video.generate",
+    params=VideoGenerateParams,
+    runner="engine.video.generate:run",
+    description="Generate a video from a prompt (or a timeline of prompts) with the builtin model or a "
+                "local Wan diffusers folder; writes an H.264 MP4 and a JSON sidecar.",
+    slots=lambda params: params.workers,
+))

@@ -1,0 +1,35 @@
+"""Batches of shapes-world clips as tensors for training, deterministic from a seed and a step."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.video.world.sample import Example, Split, sample_example
+
+FRAMES = 17
+FPS = 16.0
+SIZE = 64
+
+
+def clip_tensor(clip: np.ndarray) -> torch.Tensor:
+    """F x H x W x 3 uint8 -> 3 x F x H x W float in [-1, 1]."""
+    return torch.from_numpy(clip).permute(3, 0, 1, 2).float().div(127.5).sub(1.0)
+
+
+def examples(seed: int, count: int, split: Split = "train") -> list[Example]:
+    """``count`` examples; example i is drawn from seed ``seed * 1_000_003 + i``."""
+    return [sample_example(seed * 1_000_003 + i, split, FRAMES, FPS, SIZE, SIZE) for i in range(count)]
+
+
+def clip_batch(seed: int, count: int, split: Split = "train") -> torch.Tensor:
+    """B x 3 x F x H x W clips in [-1, 1]."""
+    return torch.stack([clip_tensor(e.clip) for e in examples(seed, count, split)])
+
+
+def frame_batch(seed: int, clips: int, frames_per_clip: int, split: Split = "train") -> torch.Tensor:
+    """B x 3 x H x W frames: ``frames_per_clip`` random frames of each of ``clips`` clips."""
+    rng = np.random.default_rng(seed)
+    batch = clip_batch(seed, clips, split)
+    picks = [batch[i, :, int(j)] for i in range(clips) for j in rng.choice(FRAMES, frames_per_clip, replace=False)]
+    return torch.stack(picks)

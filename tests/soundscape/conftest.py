@@ -1,0 +1,31 @@
+"""Small real audio files for the soundscape tests (written with soundfile into tmp folders)."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from engine.audio.soundscape.synthesis import RECIPES, SAMPLE_RATE, render_masker, traffic
+
+
+@pytest.fixture(scope="session")
+def audio_dir(tmp_path_factory):
+    """A 6 s stereo traffic soundscape at 48 kHz and a folder of three short maskers plus broken files."""
+    root = tmp_path_factory.mktemp("soundscape_audio")
+    street = traffic(seed=1, duration_s=6.0)
+    import soxr
+
+    sf.write(root / "street.wav", soxr.resample(street, SAMPLE_RATE, 48000), 48000, subtype="PCM_24")
+    maskers = root / "maskers"
+    (maskers / "birds").mkdir(parents=True)
+    recipes = {r.name: r for r in RECIPES}
+    sf.write(maskers / "birds" / "thrush.flac", render_masker(recipes["bird_thrush"], 1, 4.0), SAMPLE_RATE)
+    sf.write(maskers / "stream.wav", render_masker(recipes["stream"], 2, 4.0), SAMPLE_RATE)
+    sf.write(maskers / "pink.flac", render_masker(recipes["pink_noise"], 3, 3.0), 32000)
+    (maskers / "notaudio.wav").write_bytes(b"RIFF this is not a wave file")
+    sf.write(maskers / "tiny.wav", np.zeros(100), SAMPLE_RATE)
+    return root
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("feature_cache")
