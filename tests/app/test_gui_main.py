@@ -26,7 +26,7 @@ def test_the_studio_starts_and_stays_up(tmp_path):
 
 
 def test_bad_command_line_is_refused():
-    result = subprocess.run([sys.executable, "-m", "app.gui", "--engine", "http://127.0.0.1:9"],
+    result = subprocess.run([sys.executable, "-m", "app.gui", "--engine", "http://127.0.0.1:9"], check=False,
                             capture_output=True, text=True, cwd=ROOT,
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2 and "--engine needs --token" in result.stderr
