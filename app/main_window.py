@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.stack = QUndoStack(self)
         self.generation = GenerationState(self)
         self.current_job: str | None = None
+        self._ended: str | None = None       # the job whose end was handled (once per job)
         self.current_request: dict[str, Any] | None = None
         self.video_file: Path | None = None
         self.autosaver = Autosaver(self.project, None, autosave_dir)
@@ -477,6 +478,9 @@ class MainWindow(QMainWindow):
             self._jobs_timer.start()
 
     def _show_jobs(self) -> None:
+        job = self.client.jobs.get(self.current_job or "")
+        if job is not None and job.get("status") != self.generation.status:
+            self._status_reached(job.get("status", ""), job.get("error"))
         self.jobs_panel.set_jobs(self.client.jobs)
         self.devices_panel.set_devices(self.client.devices, self.client.jobs)
         job = self.client.jobs.get(self.current_job or "")
@@ -558,16 +562,22 @@ class MainWindow(QMainWindow):
         self.actions_by_name["cancel"].setEnabled(True)
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("job_id") != self.current_job or event.get("type") != "job.status":
-            return
-        status = event["payload"].get("status")
-        if status in ("completed", "failed", "canceled", "interrupted"):
+        if event.get("job_id") == self.current_job and event.get("type") == "job.status":
+            self._status_reached(event["payload"].get("status", ""), event["payload"].get("error"))
+
+    def _status_reached(self, status: str, error: str | None) -> None:
+        """The current job got to ``status`` (from its event, or from a job list that was ahead)."""
+        if status in ("pending", "running") and self._ended == self.current_job:
+            self._ended = None           # resumed or retried in place: its end comes again
+        first_time = self._ended != self.current_job
+        self.generation.sync_status(status)
+        if status in ("completed", "failed", "canceled", "interrupted") and first_time:
+            self._ended = self.current_job
             self.actions_by_name["cancel"].setEnabled(False)
             if status == "completed":
                 self._fetch_video(self.current_job)
             else:
-                error = event["payload"].get("error") or ""
-                self.show_message(f"Generation {status}. {error}".strip(), 15000)
+                self.show_message(f"Generation {status}. {error or ''}".strip(), 15000)
 
     def show_job(self, job_id: str) -> None:
         """Load a finished job's video into the timeline and player."""

@@ -120,9 +120,11 @@ def test_engine_killed_mid_job_then_restarted_keeps_the_project_and_resumes(qtbo
     assert not studio.restart_button.isVisible()
     # the engine's queue survived: the killed job is back as interrupted and resumes from the jobs panel
     qtbot.waitUntil(lambda: studio.client.jobs.get(job_id, {}).get("status") == "interrupted", timeout=30_000)
-    qtbot.waitUntil(lambda: studio.jobs_panel.table.rowCount() >= 1, timeout=5_000)
+    qtbot.waitUntil(lambda: any(job["id"] == job_id and job["status"] == "interrupted"
+                                for job in studio.jobs_panel.jobs), timeout=5_000)
     row = next(i for i, job in enumerate(studio.jobs_panel.jobs) if job["id"] == job_id)
     studio.jobs_panel.table.selectRow(row)
+    assert studio.jobs_panel.buttons["resume"].isEnabled()
     studio.jobs_panel.buttons["resume"].click()
     qtbot.waitUntil(lambda: studio.client.jobs[job_id]["status"] in ("pending", "running"), timeout=30_000)
     studio.job_action(job_id, "cancel")
