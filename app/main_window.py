@@ -1,0 +1,655 @@
+"""The studio's main window: player above the timeline, inspector on the left, jobs / devices / models
+on the right; File, Edit, View, Generate and Engine menus with shortcuts; autosave and recovery; the
+generation flow (Generate, Regenerate from playhead, Cancel, Export) against the engine client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QWidget,
+)
+
+from app.client import EngineClient
+from app.export import export_package, sidecar
+from app.project.autosave import Autosaver, Recovery
+from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
+from app.project.jobspec import (
+    ProjectNotReady,
+    add_regeneration,
+    check_request,
+    expected_frames,
+    project_to_request,
+    temporal_factor,
+)
+from app.project.model import Project
+from app.project.snap import frame_of
+from app.theme import Colors, icon
+from app.video_frames import VIDEO_SUFFIXES, FrameLoader
+from app.widgets.devices_panel import DevicesPanel
+from app.widgets.engine_dialog import EngineDialog, EngineSettings
+from app.widgets.generation import GenerationState
+from app.widgets.inspector import Inspector
+from app.widgets.jobs_panel import JobsPanel
+from app.widgets.model_manager import ModelManager
+from app.widgets.player import PreviewPlayer
+from app.widgets.timeline import TimelineView, TimelineWidget
+
+AUTOSAVE_MS = 30_000
+STATE_COLORS = {"connected": Colors.done, "connecting": Colors.accent, "starting": Colors.accent,
+                "reconnecting": Colors.accent, "dead": Colors.cut, "offline": Colors.dim}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, client: EngineClient | None = None, settings: QSettings | None = None,
+                 autosave_dir: Path | None = None, cache_dir: Path | None = None):
+        super().__init__()
+        self.settings = settings or QSettings("NoiseLoom", "Studio")
+        self.client = client or EngineClient(self)
+        self.cache_dir = Path(cache_dir or QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.CacheLocation) or Path.home() / ".cache" / "noiseloom")
+        self.confirm_close = True
+        self.last_error = ""
+        self.project = Project()
+        self.path: Path | None = None
+        self.stack = QUndoStack(self)
+        self.generation = GenerationState(self)
+        self.current_job: str | None = None
+        self.current_request: dict[str, Any] | None = None
+        self.video_file: Path | None = None
+        self.autosaver = Autosaver(self.project, None, autosave_dir)
+        self.loader = FrameLoader(self)
+        self.loader.frames_loaded.connect(self.generation.set_frames)
+        self.loader.finished.connect(self._frames_finished)
+
+        self.timeline = TimelineView(self.project, self.stack, self.generation)
+        self.player = PreviewPlayer(self.generation)
+        self.inspector = Inspector(self.stack)
+        self.jobs_panel = JobsPanel()
+        self.devices_panel = DevicesPanel()
+        self.models = ModelManager(self.settings)
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+        self._wire()
+        self._load_into_window(self.project, None)
+        self.inspector.project_panel.set_models(self.models.models)
+
+        self._jobs_timer = QTimer(self)
+        self._jobs_timer.setSingleShot(True)
+        self._jobs_timer.setInterval(100)
+        self._jobs_timer.timeout.connect(self._show_jobs)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        self.resize(1440, 900)
+        self._restore_window_state()
+
+    def _restore_window_state(self) -> None:
+        geometry, state = self.settings.value("window/geometry"), self.settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # ---- construction -------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.setWindowIcon(icon("app"))
+        self.setDockNestingEnabled(True)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.player)
+        split.addWidget(TimelineWidget(self.timeline))
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setSizes([620, 250])
+        split.setHandleWidth(3)
+        self.setCentralWidget(split)
+        self._dock("Inspector", self.inspector, Qt.DockWidgetArea.LeftDockWidgetArea, 330)
+        tabs = QTabWidget()
+        tabs.addTab(self.jobs_panel, icon("generate"), "Jobs")
+        tabs.addTab(self.devices_panel, icon("device"), "Devices")
+        tabs.addTab(self.models, icon("model"), "Models")
+        self.side_tabs = tabs
+        self._dock("Engine", tabs, Qt.DockWidgetArea.RightDockWidgetArea, 380)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea, width: int) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        widget.setMinimumWidth(width)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setToolTip(f"{tip or text} ({action.shortcut().toString()})" if shortcut else (tip or text))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        t = self.timeline
+        a = self.actions_by_name = {
+            "new": self._action("&New project", self.new_project, QKeySequence.StandardKey.New, "new"),
+            "open": self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open"),
+            "save": self._action("&Save", self.save, QKeySequence.StandardKey.Save, "save"),
+            "save_as": self._action("Save &as…", self.save_as_dialog, QKeySequence.StandardKey.SaveAs),
+            "export": self._action("&Export…", self.export_dialog, "Ctrl+E", "export",
+                                   "Export the video, PNG frames and the sidecar JSON"),
+            "quit": self._action("&Quit", self.close, QKeySequence.StandardKey.Quit),
+            "undo": self.stack.createUndoAction(self, "&Undo"),
+            "redo": self.stack.createRedoAction(self, "&Redo"),
+            "cut": self._action("Cu&t", t.cut_selected, QKeySequence.StandardKey.Cut),
+            "copy": self._action("&Copy", t.copy_selected, QKeySequence.StandardKey.Copy),
+            "paste": self._action("&Paste at playhead", t.paste_at_playhead, QKeySequence.StandardKey.Paste),
+            "delete": self._action("&Delete clip", t.delete_selected, ["Del", "Backspace"], "delete"),
+            "select_all": self._action("Select &all clips", t.select_all, QKeySequence.StandardKey.SelectAll),
+            "add_clip": self._action("&Add prompt clip", lambda: t.add_clip(), "N", "add-clip",
+                                     "Add a prompt clip at the playhead"),
+            "split": self._action("&Split at playhead", t.split_at_playhead, ["S", "Ctrl+B"], "split"),
+            "next_clip": self._action("Next clip", lambda: t.select_adjacent(1), "Alt+Right"),
+            "prev_clip": self._action("Previous clip", lambda: t.select_adjacent(-1), "Alt+Left"),
+            "zoom_in": self._action("Zoom &in", t.zoom_in, ["=", "+", "Ctrl+="], "zoom-in"),
+            "zoom_out": self._action("Zoom &out", t.zoom_out, ["-", "Ctrl+-"], "zoom-out"),
+            "zoom_fit": self._action("Zoom to &fit", t.zoom_fit, ["0", "Ctrl+0"]),
+            "play": self._action("&Play / pause", self.player.toggle_play, "Space", "play"),
+            "frame_back": self._action("Previous frame", lambda: self.player.step(-1), "Left"),
+            "frame_next": self._action("Next frame", lambda: self.player.step(1), "Right"),
+            "home": self._action("Go to start", lambda: t.set_playhead(0.0, follow=True), "Home"),
+            "end": self._action("Go to end", lambda: t.set_playhead(self.project.settings.duration, follow=True),
+                                "End"),
+            "generate": self._action("&Generate", self.generate, ["Ctrl+Return", "Ctrl+Enter"], "generate",
+                                     "Generate the whole video"),
+            "regenerate": self._action("&Regenerate from playhead", lambda: self.generate(from_playhead=True),
+                                       "Ctrl+Shift+Return", "regenerate",
+                                       "Keep the frames before the playhead and generate the rest again"),
+            "cancel": self._action("&Cancel generation", self.cancel_generation, "Ctrl+.", "cancel"),
+            "restart_engine": self._action("&Restart engine", self.restart_engine, None, "restart"),
+            "engine_settings": self._action("Engine &settings…", self.engine_settings_dialog, None, "device"),
+            "shortcuts": self._action("&Keyboard shortcuts", self.show_shortcuts, "F1"),
+        }
+        a["undo"].setIcon(icon("undo"))
+        a["undo"].setShortcuts([QKeySequence.StandardKey.Undo])
+        a["redo"].setIcon(icon("redo"))
+        a["redo"].setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addAction(a["undo"])
+        self.addAction(a["redo"])
+        self.snap_action = QAction(icon("snap"), "Snap", self)
+        self.snap_action.setCheckable(True)
+        self.snap_action.setChecked(True)
+        self.snap_action.setShortcut("M")
+        self.snap_action.setToolTip("Snap to clip edges, playhead and seconds (M; hold Shift while dragging to "
+                                    "move freely)")
+        self.snap_action.toggled.connect(lambda on: setattr(self.timeline.snap, "enabled", on))
+        self.addAction(self.snap_action)
+        a["cancel"].setEnabled(False)
+
+        menus = self.menuBar()
+        for title, names in (
+            ("&File", ["new", "open", "save", "save_as", None, "export", None, "quit"]),
+            ("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "delete", "select_all", None, "add_clip",
+                       "split", "next_clip", "prev_clip"]),
+            ("&View", ["zoom_in", "zoom_out", "zoom_fit", None, "play", "frame_back", "frame_next", "home", "end"]),
+            ("&Generate", ["generate", "regenerate", "cancel"]),
+            ("E&ngine", ["restart_engine", "engine_settings"]),
+            ("&Help", ["shortcuts"]),
+        ):
+            menu = menus.addMenu(title)
+            for name in names:
+                if name is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(a[name])
+        menus.actions()[1].menu().addAction(self.snap_action)
+        self.recent_menu = menus.actions()[0].menu().addMenu("Open &recent")
+        menus.actions()[0].menu().insertMenu(a["save"], self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+
+        bar = self.addToolBar("Main")
+        bar.setObjectName("main-toolbar")
+        bar.setMovable(False)
+        for name in ("new", "open", "save", None, "undo", "redo", None, "add_clip", "split", "delete", None):
+            if name is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(a[name])
+        bar.addAction(self.snap_action)
+        bar.addAction(a["zoom_out"])
+        bar.addAction(a["zoom_in"])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(a["generate"])
+        generate_button = bar.widgetForAction(a["generate"])
+        generate_button.setObjectName("generate")
+        generate_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for name in ("regenerate", "cancel", "export"):
+            bar.addAction(a[name])
+            bar.widgetForAction(a[name]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _build_status_bar(self) -> None:
+        self.engine_label = QLabel()
+        self.engine_label.setObjectName("engineState")
+        self.restart_button = QToolButton()
+        self.restart_button.setText("Restart engine")
+        self.restart_button.setIcon(icon("restart"))
+        self.restart_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.restart_button.clicked.connect(self.restart_engine)
+        self.restart_button.hide()
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("hint")
+        status = self.statusBar()
+        status.addPermanentWidget(self.progress_label)
+        status.addPermanentWidget(self.restart_button)
+        status.addPermanentWidget(self.engine_label)
+        self._show_engine_state(self.client.state, "")
+
+    def _wire(self) -> None:
+        t = self.timeline
+        t.playhead_moved.connect(self.player.show_time)
+        t.selection_changed.connect(self._selection_changed)
+        t.message.connect(self.show_message)
+        self.player.seek_requested.connect(lambda s: t.set_playhead(s, follow=True))
+        self.player.playing_changed.connect(
+            lambda playing: self.actions_by_name["play"].setIcon(icon("pause" if playing else "play")))
+        self.inspector.clip_panel.message.connect(self.show_message)
+        self.inspector.project_panel.message.connect(self.show_message)
+        self.models.models_changed.connect(self.inspector.project_panel.set_models)
+        self.models.message.connect(self.show_message)
+        self.stack.cleanChanged.connect(self._update_title)
+        c = self.client
+        c.state_changed.connect(self._show_engine_state)
+        c.event.connect(self.generation.on_event)
+        c.event.connect(self._on_event)
+        c.preview.connect(self.generation.on_preview)
+        c.jobs_changed.connect(self._jobs_changed)
+        c.devices_changed.connect(lambda devices: self.devices_panel.set_devices(devices, c.jobs))
+        self.jobs_panel.action_requested.connect(self.job_action)
+        self.jobs_panel.open_requested.connect(self.open_output)
+        self.jobs_panel.job_activated.connect(self.show_job)
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(action, keys) for every action that has a shortcut, in menu order."""
+        rows = []
+        for menu_action in self.menuBar().actions():
+            for action in menu_action.menu().actions():
+                keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+                if keys:
+                    rows.append((action.text().replace("&", ""), keys))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        text = "".join(f"<tr><td>{name}</td><td style='padding-left:18px'><b>{keys}</b></td></tr>"
+                       for name, keys in self.shortcut_table())
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setText(f"<table>{text}</table><p>Hold Shift while dragging to move without snapping; "
+                    "Ctrl + wheel zooms the timeline; double-click free track space to add a clip.</p>")
+        box.setModal(False)
+        box.show()
+
+    # ---- document -----------------------------------------------------------------------------
+    def _load_into_window(self, project: Project, path: Path | None) -> None:
+        self.project, self.path = project, path
+        self.stack.clear()
+        self.autosaver.attach(project, path)
+        self.timeline.set_project(project)
+        self.inspector.project_panel.set_project(project)
+        self.inspector.clip_panel.set_clip(project, None)
+        project.settings.events.connect(self._settings_changed)
+        self._settings_changed()
+        self._update_title()
+
+    def _settings_changed(self, *_args: object) -> None:
+        s = self.project.settings
+        self.player.set_timing(s.fps, s.duration)
+        if not self.generation.running and not self.generation.frames:
+            self.generation.reset(s.total_frames, s.block_frames, s.fps)
+
+    def _update_title(self, *_args: object) -> None:
+        name = self.path.name if self.path else "Untitled"
+        self.setWindowTitle(f"{name}{'' if self.stack.isClean() else ' •'} — NoiseLoom Studio")
+
+    def _selection_changed(self, ids: list[str]) -> None:
+        clip = self.project.prompt_track.clip(ids[-1]) if ids else None
+        self.inspector.clip_panel.set_clip(self.project, clip)
+
+    def show_message(self, text: str, ms: int = 6000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    def new_project(self) -> None:
+        if self._maybe_keep_changes():
+            self._load_into_window(Project(), None)
+
+    def open_project(self, path: Path) -> bool:
+        """Open ``path``; a damaged file is refused with its reason and left as it is."""
+        try:
+            project = load_project(path)
+        except ProjectFileError as exc:
+            self.show_message(f"Could not open: {exc}", 15000)
+            self.last_error = str(exc)
+            return False
+        self._load_into_window(project, Path(path))
+        self.stack.setClean()
+        self._remember_recent(Path(path))
+        return True
+
+    def recover(self, recovery: Recovery) -> bool:
+        """Open an autosave left by a crash; the project is marked unsaved."""
+        try:
+            project = recovery.load()
+        except ProjectFileError as exc:
+            self.show_message(f"Could not recover: {exc}", 15000)
+            return False
+        recovery.autosave.unlink(missing_ok=True)
+        self._load_into_window(project, recovery.project_path)
+        self.stack.resetClean()
+        self.show_message("Recovered the autosave of a session that did not close cleanly")
+        return True
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.path)
+
+    def save_to(self, path: Path) -> bool:
+        path = Path(path)
+        if path.suffix != SUFFIX:
+            path = path.with_suffix(SUFFIX)
+        try:
+            save_project(self.project, path)
+        except OSError as exc:
+            self.show_message(f"Could not save {path}: {exc}", 15000)
+            return False
+        self.path = path
+        self.project.name = path.stem
+        self.autosaver.saved(path)
+        self.stack.setClean()
+        self._remember_recent(path)
+        self._update_title()
+        self.show_message(f"Saved {path}")
+        return True
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [str(path), *[p for p in (self.settings.value("recent", []) or []) if p != str(path)]][:10]
+        self.settings.setValue("recent", recent)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.value("recent", []) or []:
+            self.recent_menu.addAction(Path(path).name, lambda p=path: self._open_recent(Path(p))).setToolTip(path)
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(no recent projects)").setEnabled(False)
+
+    def _open_recent(self, path: Path) -> None:
+        if self._maybe_keep_changes():
+            self.open_project(path)
+
+    def autosave(self) -> bool:
+        try:
+            return self.autosaver.save_now()
+        except OSError as exc:
+            self.show_message(f"Autosave failed: {exc}")
+            return False
+
+    def open_dialog(self) -> None:
+        if not self._maybe_keep_changes():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", f"NoiseLoom projects (*{SUFFIX})")
+        if path:
+            self.open_project(Path(path))
+
+    def save_as_dialog(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", str(self.path or f"Untitled{SUFFIX}"),
+                                              f"NoiseLoom projects (*{SUFFIX})")
+        return self.save_to(Path(path)) if path else False
+
+    def _maybe_keep_changes(self) -> bool:
+        """True when it is fine to replace the current project (saved, discarded, or nothing to lose)."""
+        if self.stack.isClean() or not self.confirm_close:
+            return True
+        answer = QMessageBox.question(self, "Unsaved changes", "Save the changes to this project first?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                      | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ---- engine -------------------------------------------------------------------------------
+    def _show_engine_state(self, state: str, message: str) -> None:
+        color = STATE_COLORS.get(state, Colors.dim).name()
+        where = self.client.url.replace("http://", "") if self.client.url else "no engine"
+        self.engine_label.setText(f"<span style='color:{color}'>●</span> engine {state} · {where}")
+        self.engine_label.setToolTip(message)
+        self.restart_button.setVisible(state == "dead" and self.client.launcher is not None)
+        if state == "dead":
+            self.show_message("The engine stopped. Your project is safe; press Restart engine to go on. "
+                              + message.splitlines()[0], 0)
+            self.actions_by_name["cancel"].setEnabled(False)
+        elif state == "connected":
+            self.statusBar().clearMessage()
+
+    def start_engine(self, engine: EngineSettings | None = None) -> None:
+        """Start or connect to the engine the settings name (the local one by default)."""
+        engine = engine or EngineSettings.load(self.settings)
+        if engine.mode == "remote":
+            self.client.connect_remote(engine.url, engine.token)
+        else:
+            self.client.close()
+            self.client.start_local(devices=engine.devices)
+
+    def engine_settings_dialog(self) -> None:
+        dialog = EngineDialog(EngineSettings.load(self.settings), self)
+        if dialog.exec():
+            engine = dialog.settings()
+            engine.save(self.settings)
+            self.start_engine(engine)
+
+    def restart_engine(self) -> None:
+        if self.client.launcher is None:
+            self.show_message("Connected to a remote engine: restart it on its machine")
+            return
+        self.client.restart_engine()
+
+    def _jobs_changed(self) -> None:
+        """Coalesce bursts of job updates (progress events) into one panel refresh per 100 ms."""
+        if not self._jobs_timer.isActive():
+            self._jobs_timer.start()
+
+    def _show_jobs(self) -> None:
+        self.jobs_panel.set_jobs(self.client.jobs)
+        self.devices_panel.set_devices(self.client.devices, self.client.jobs)
+        job = self.client.jobs.get(self.current_job or "")
+        if job and job.get("status") == "running":
+            eta = job.get("eta_s")
+            self.progress_label.setText(f"{100 * float(job.get('progress') or 0):.0f}% {job.get('stage') or ''}"
+                                        + (f" · {eta:.0f}s left" if eta else ""))
+        elif job:
+            self.progress_label.setText(job.get("status", ""))
+
+    # ---- generation ---------------------------------------------------------------------------
+    def generate(self, from_playhead: bool = False) -> bool:
+        """Send the project to the engine; ``from_playhead`` keeps the frames before the playhead."""
+        try:
+            request = project_to_request(self.project)
+        except ProjectNotReady as exc:
+            self.show_message(f"Cannot generate yet: {exc}", 10000)
+            return False
+        errors = check_request(request)
+        if errors:
+            self.show_message("Cannot generate: " + "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors), 15000)
+            return False
+        if self.client.state != "connected":
+            self.show_message(f"The engine is {self.client.state}: wait for it or restart it", 10000)
+            return False
+        s = self.project.settings
+        total, block, fps = self._frame_plan(request)
+        keep = frame_of(self.timeline.playhead, s.fps) if from_playhead else 0
+        keep -= keep % block
+        if from_playhead:
+            request["name"] = f"{self.project.name} from {self.timeline.playhead:.2f}s"[:200]
+            add_regeneration(request, keep / fps, self._last_completed_job())
+
+        def submitted(ok: bool, _status: int, body: Any) -> None:
+            if not ok:
+                self.show_message(f"The engine refused the job: {body}", 15000)
+                return
+            self.current_job, self.current_request, self.video_file = body["id"], request, None
+            self.generation.reset(total, block, fps, body["id"], keep_before=keep)
+            self.actions_by_name["cancel"].setEnabled(True)
+            self.side_tabs.setCurrentWidget(self.jobs_panel)
+            self.show_message(f"Generating {total} frames with {s.model}…")
+
+        self.client.submit(request, submitted)
+        return True
+
+    def _last_completed_job(self) -> str | None:
+        """The newest completed video job of this session (the one on screen, if it finished)."""
+        job = self.client.jobs.get(self.current_job or "")
+        return job["id"] if job and job.get("status") == "completed" else None
+
+    def cancel_generation(self) -> None:
+        if self.current_job:
+            self.job_action(self.current_job, "cancel")
+
+    def job_action(self, job_id: str, action: str) -> None:
+        def done(ok: bool, _status: int, body: Any) -> None:
+            if not ok:
+                self.show_message(f"Could not {action}: {body}", 10000)
+            elif action == "retry":
+                self._follow(body)
+        self.client.job_action(job_id, action, done)
+
+    def _frame_plan(self, request: dict[str, Any]) -> tuple[int, int, float]:
+        """(frames, video frames per block, fps) the engine will produce for ``request``."""
+        params = request.get("params", {})
+        fps = float(params.get("fps", self.project.settings.fps))
+        total = expected_frames(request, self.project.settings.total_frames)
+        if params.get("mode") == "full" or not params.get("block_frames"):
+            return total, total, fps
+        return total, int(params["block_frames"]) * temporal_factor(str(params.get("model", ""))), fps
+
+    def _follow(self, job: dict[str, Any]) -> None:
+        self.current_job = job["id"]
+        self.current_request = job.get("request")
+        total, block, fps = self._frame_plan(self.current_request or {})
+        self.generation.reset(total, block, fps, job["id"])
+        self.actions_by_name["cancel"].setEnabled(True)
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event.get("job_id") != self.current_job or event.get("type") != "job.status":
+            return
+        status = event["payload"].get("status")
+        if status in ("completed", "failed", "canceled", "interrupted"):
+            self.actions_by_name["cancel"].setEnabled(False)
+            if status == "completed":
+                self._fetch_video(self.current_job)
+            else:
+                error = event["payload"].get("error") or ""
+                self.show_message(f"Generation {status}. {error}".strip(), 15000)
+
+    def show_job(self, job_id: str) -> None:
+        """Load a finished job's video into the timeline and player."""
+        job = self.client.jobs.get(job_id)
+        if job and job.get("status") == "completed":
+            self._follow(job)
+            self.generation.status = "completed"
+            self._fetch_video(job_id)
+
+    def _fetch_video(self, job_id: str) -> None:
+        def listed(ok: bool, _status: int, outputs: Any) -> None:
+            if not ok:
+                self.show_message(f"Could not list the outputs: {outputs}")
+                return
+            videos = [o["name"] for o in outputs if Path(o["name"]).suffix.lower() in VIDEO_SUFFIXES]
+            if not videos:
+                self.show_message("The job finished without a video output")
+                return
+            dest = self.cache_dir / "outputs" / job_id / videos[0]
+            self.client.download(job_id, videos[0], dest, downloaded)
+
+        def downloaded(ok: bool, _status: int, path: Any) -> None:
+            if not ok:
+                self.show_message(f"Could not download the video: {path}")
+                return
+            self.video_file = Path(path)
+            self.loader.load(self.video_file)
+
+        self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
+
+    def _frames_finished(self, count: int, error: str) -> None:
+        if error:
+            self.show_message(error, 15000)
+        else:
+            self.show_message(f"Video ready: {count} frames")
+            self.player.show_time(self.timeline.playhead)
+
+    def open_output(self, job_id: str) -> None:
+        def listed(ok: bool, _status: int, outputs: Any) -> None:
+            if ok and outputs:
+                dest = self.cache_dir / "outputs" / job_id / outputs[0]["name"]
+                self.client.download(job_id, outputs[0]["name"], dest,
+                                     lambda ok2, _s, p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+                                     if ok2 else self.show_message(f"Download failed: {p}"))
+        self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
+
+    # ---- export -------------------------------------------------------------------------------
+    def export_to(self, dest: Path, png_frames: bool = False) -> list[Path]:
+        if self.video_file is None and not self.generation.frames:
+            raise ValueError("nothing to export yet: generate the video first (Ctrl+Enter)")
+        job = self.client.jobs.get(self.current_job or "")
+        meta = sidecar(self.project, self.current_request, job)
+        return export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+
+    def export_dialog(self) -> None:
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export", str((self.path or Path.home() / "untitled").with_suffix(".mp4")),
+            "MP4 video with sidecar (*.mp4);;MP4 video, PNG frames and sidecar (*.mp4)")
+        if not path:
+            return
+        try:
+            written = self.export_to(Path(path), png_frames="PNG" in chosen)
+        except (OSError, ValueError) as exc:
+            self.show_message(f"Export failed: {exc}", 15000)
+            return
+        self.show_message(f"Exported {len(written)} file(s) to {Path(path).parent}")
+
+    # ---- closing ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop timers, threads and the local engine (also on close)."""
+        self.autosave_timer.stop()
+        self._jobs_timer.stop()
+        self.player.pause()
+        self.loader.stop()
+        self.client.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._maybe_keep_changes():
+            event.ignore()
+            return
+        self.autosaver.discard()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.shutdown()
+        event.accept()

@@ -1,0 +1,635 @@
+"""The timeline: a ruler in seconds and frames, the generated video as a filmstrip with a progress
+overlay of blocks in flight, and the prompt track whose clips are created, moved, trimmed, split,
+deleted, copied and pasted with the mouse and the keyboard.
+
+Clips are ``QGraphicsItem``s mirroring the document (they follow the track's psygnal events); the
+ruler, filmstrip and playhead are painted by the view. Every edit is an undo command (``push``); a
+drag is one gesture so it merges into one undo step; positions go through the tested ``SnapModel``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QFontMetrics,
+    QGuiApplication,
+    QLinearGradient,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QUndoStack,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.project.commands import AddClips, RemoveClips, SetSpan, SplitClip, next_gesture, pasted_copies, push
+from app.project.model import MIN_CLIP_SECONDS, PlacementError, Project, PromptClip, Track
+from app.project.snap import SnapModel, frame_of, frame_round
+from app.theme import Colors
+from app.widgets.generation import GenerationState
+
+CLIP_MIME = "application/x-noiseloom-clips"
+RULER_H = 30.0
+FILM_Y, FILM_H = 34.0, 58.0
+TRACK_Y, TRACK_H = 100.0, 62.0
+SCENE_H = TRACK_Y + TRACK_H + 12.0
+EDGE_PX = 7.0
+MIN_PPS, MAX_PPS = 4.0, 2000.0
+
+
+class ClipItem(QGraphicsItem):
+    """One prompt clip on the track."""
+
+    def __init__(self, view: TimelineView, clip: PromptClip):
+        super().__init__()
+        self.view = view
+        self.clip = clip
+        self.selected = False
+        self.setZValue(2)
+        self.setAcceptHoverEvents(True)
+        self.sync()
+
+    def sync(self) -> None:
+        self.prepareGeometryChange()
+        self.setPos(self.clip.start * self.view.pps, TRACK_Y + 4)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, max(2.0, self.clip.duration * self.view.pps), TRACK_H - 8)
+
+    def paint(self, painter: QPainter, _option, _widget=None) -> None:
+        rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
+        base = Colors.clip_selected if self.selected else Colors.clip
+        gradient = QLinearGradient(rect.topLeft(), rect.bottomLeft())
+        gradient.setColorAt(0, base.lighter(118))
+        gradient.setColorAt(1, base.darker(115))
+        path = QPainterPath()
+        path.addRoundedRect(rect, 4, 4)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillPath(path, QBrush(gradient))
+        pps = self.view.pps
+        if self.clip.transition == "blend" and self.clip.transition_seconds > 0 and not self.clip.hard_cut:
+            ramp = min(rect.width(), self.clip.transition_seconds * pps)
+            tri = QPainterPath(QPointF(rect.left(), rect.bottom()))
+            tri.lineTo(rect.left() + ramp, rect.top())
+            tri.lineTo(rect.left(), rect.top())
+            tri.closeSubpath()
+            painter.fillPath(tri, QColor(255, 255, 255, 38))
+        if self.clip.hard_cut or self.clip.transition == "cut":
+            painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), Colors.cut)
+        painter.setPen(QPen(Colors.clip_edge if self.selected else base.lighter(140), 1.4 if self.selected else 1))
+        painter.drawPath(path)
+        for keyframe in self.clip.keyframes:
+            x, y = rect.left() + keyframe.time * pps, rect.bottom() - 6
+            diamond = QPainterPath(QPointF(x, y - 4))
+            diamond.lineTo(x + 4, y)
+            diamond.lineTo(x, y + 4)
+            diamond.lineTo(x - 4, y)
+            diamond.closeSubpath()
+            painter.fillPath(diamond, Colors.accent)
+        text_rect = rect.adjusted(8, 4, -6, -3)
+        if text_rect.width() > 12:
+            font = QFont(painter.font())
+            font.setPointSizeF(9)
+            painter.setFont(font)
+            metrics = QFontMetrics(font)
+            info = f"{self.clip.duration:.2f}s" + (f" · seed {self.clip.seed}" if self.clip.seed is not None else "")
+            info_rect = QRectF(text_rect.left(), text_rect.bottom() - metrics.height(), text_rect.width(),
+                               metrics.height())
+            title_rect = QRectF(text_rect.left(), text_rect.top(), text_rect.width(),
+                                info_rect.top() - text_rect.top())
+            lines = max(1, int(title_rect.height() // metrics.lineSpacing()))
+            painter.setPen(QColor("#eef3fb"))
+            title = self.clip.text or "(empty prompt: type one in the inspector)"
+            y = title_rect.top() + metrics.ascent()
+            for n, line in enumerate(_wrap(title, metrics, title_rect.width(), lines)):
+                painter.drawText(QPointF(title_rect.left(), y + n * metrics.lineSpacing()), line)
+            painter.setPen(QColor(220, 230, 245, 150))
+            painter.drawText(info_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(info, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+
+
+def _wrap(text: str, metrics: QFontMetrics, width: float, max_lines: int) -> list[str]:
+    """Word-wrap ``text`` into at most ``max_lines`` lines, eliding the last one."""
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        trial = f"{current} {word}".strip()
+        if metrics.horizontalAdvance(trial) <= width or not current:
+            current = trial
+        else:
+            lines.append(current)
+            current = word
+    lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[:max_lines - 1], " ".join(lines[max_lines - 1:])]
+    return [metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(width)) for line in lines]
+
+
+class TimelineView(QGraphicsView):
+    """The timeline's canvas; its public methods are the editing actions the main window binds."""
+
+    playhead_moved = Signal(float)
+    selection_changed = Signal(list)     # selected clip ids
+    message = Signal(str)                # refused edits, for the status bar
+
+    def __init__(self, project: Project, stack: QUndoStack, generation: GenerationState,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.stack = stack
+        self.generation = generation
+        self.snap = SnapModel()
+        self.pps = 60.0
+        self.playhead = 0.0
+        self.selected: list[str] = []
+        self.project: Project | None = None
+        self.items: dict[str, ClipItem] = {}
+        self._drag: dict | None = None
+        self.context_menu: QMenu | None = None
+        self._snap_line: float | None = None
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumHeight(int(SCENE_H) + 14)
+        generation.changed.connect(self.viewport().update)
+        generation.frame_ready.connect(lambda _i: self.viewport().update())
+        self.set_project(project)
+
+    # ---- document ---------------------------------------------------------------------------
+    @property
+    def track(self) -> Track:
+        assert self.project is not None
+        return self.project.prompt_track
+
+    def set_project(self, project: Project) -> None:
+        if self.project is not None:
+            old = self.project.prompt_track
+            old.clip_added.disconnect(self._clip_added)
+            old.clip_removed.disconnect(self._clip_removed)
+            old.clip_changed.disconnect(self._clip_changed)
+            self.project.settings.events.disconnect(self._settings_changed)
+        for item in self.items.values():
+            self.scene().removeItem(item)
+        self.items.clear()
+        self.selected = []
+        self.project = project
+        track = project.prompt_track
+        track.clip_added.connect(self._clip_added)
+        track.clip_removed.connect(self._clip_removed)
+        track.clip_changed.connect(self._clip_changed)
+        project.settings.events.connect(self._settings_changed)
+        for clip in track:
+            self._clip_added(clip)
+        self._update_scene_rect()
+        self.selection_changed.emit([])
+
+    def _clip_added(self, clip: PromptClip) -> None:
+        item = ClipItem(self, clip)
+        self.items[clip.id] = item
+        self.scene().addItem(item)
+        self._update_scene_rect()
+
+    def _clip_removed(self, clip: PromptClip) -> None:
+        item = self.items.pop(clip.id, None)
+        if item is not None:
+            self.scene().removeItem(item)
+        if clip.id in self.selected:
+            self.set_selection([i for i in self.selected if i != clip.id])
+        self._update_scene_rect()
+
+    def _clip_changed(self, clip: PromptClip) -> None:
+        item = self.items.get(clip.id)
+        if item is not None:
+            item.sync()
+        self._update_scene_rect()
+
+    def _settings_changed(self, *_args: object) -> None:
+        self._update_scene_rect()
+        self.viewport().update()
+
+    def _update_scene_rect(self) -> None:
+        assert self.project is not None
+        seconds = max(self.project.settings.duration, self.project.content_end) + 8.0
+        self.scene().setSceneRect(0, 0, seconds * self.pps, SCENE_H)
+        self.viewport().update()
+
+    @property
+    def fps(self) -> float:
+        assert self.project is not None
+        return float(self.project.settings.fps)
+
+    # ---- selection and playhead ---------------------------------------------------------------
+    def set_selection(self, clip_ids: list[str]) -> None:
+        self.selected = [i for i in clip_ids if i in self.items]
+        for clip_id, item in self.items.items():
+            item.selected = clip_id in self.selected
+            item.update()
+        self.selection_changed.emit(list(self.selected))
+
+    def set_playhead(self, seconds: float, follow: bool = False) -> None:
+        assert self.project is not None
+        seconds = max(0.0, min(seconds, max(self.project.settings.duration, self.project.content_end)))
+        if abs(seconds - self.playhead) < 1e-9:
+            return
+        self.playhead = seconds
+        if follow:
+            x = seconds * self.pps
+            left = self.horizontalScrollBar().value()
+            width = self.viewport().width()
+            if not left + 40 <= x <= left + width - 40:
+                self.horizontalScrollBar().setValue(int(x - width * 0.25))
+        self.viewport().update()
+        self.playhead_moved.emit(seconds)
+
+    # ---- zoom ---------------------------------------------------------------------------------
+    def set_zoom(self, pps: float, anchor_seconds: float | None = None) -> None:
+        pps = min(MAX_PPS, max(MIN_PPS, pps))
+        anchor = self.playhead if anchor_seconds is None else anchor_seconds
+        offset = anchor * self.pps - self.horizontalScrollBar().value()
+        self.pps = pps
+        for item in self.items.values():
+            item.sync()
+        self._update_scene_rect()
+        self.horizontalScrollBar().setValue(int(anchor * pps - offset))
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.pps * 1.5)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.pps / 1.5)
+
+    def zoom_fit(self) -> None:
+        assert self.project is not None
+        seconds = max(self.project.settings.duration, self.project.content_end, 1.0)
+        self.set_zoom((self.viewport().width() - 30) / seconds, 0.0)
+        self.horizontalScrollBar().setValue(0)
+
+    # ---- editing actions ----------------------------------------------------------------------
+    def _try(self, command_factory) -> bool:
+        try:
+            push(self.stack, command_factory())
+        except PlacementError as exc:
+            self.message.emit(f"Not possible: {exc}")
+            return False
+        return True
+
+    def free_span_at(self, seconds: float, length: float = 4.0) -> tuple[float, float] | None:
+        """The longest free span (up to ``length``) starting at ``seconds`` on the prompt track."""
+        seconds = frame_round(max(0.0, seconds), self.fps)
+        if self.track.clip_at(seconds) is not None:
+            return None
+        nxt = min((c.start for c in self.track if c.start >= seconds - 1e-9), default=None)
+        end = seconds + length if nxt is None else min(seconds + length, nxt)
+        return (seconds, end) if end - seconds >= MIN_CLIP_SECONDS else None
+
+    def add_clip(self, seconds: float | None = None, text: str = "") -> PromptClip | None:
+        """Create a clip at ``seconds`` (default: the playhead) in the free space there."""
+        span = self.free_span_at(self.playhead if seconds is None else seconds)
+        if span is None:
+            self.message.emit("Not possible: there is already a clip there; move the playhead to free space")
+            return None
+        clip = PromptClip(start=span[0], end=span[1], text=text)
+        if self._try(lambda: AddClips(self.track, [clip], "Add clip")):
+            self.set_selection([clip.id])
+            return clip
+        return None
+
+    def split_at_playhead(self) -> bool:
+        return self.split_at(self.playhead)
+
+    def split_at(self, seconds: float) -> bool:
+        """Split the clip under ``seconds`` there (on a frame boundary)."""
+        clip = self.track.clip_at(seconds)
+        if clip is None:
+            self.message.emit("Not possible: no clip there to split")
+            return False
+        at = frame_round(seconds, self.fps)
+        return self._try(lambda: SplitClip(self.track, clip.id, at))
+
+    def delete_selected(self) -> bool:
+        if not self.selected:
+            return False
+        ids = list(self.selected)
+        text = "Delete clip" if len(ids) == 1 else f"Delete {len(ids)} clips"
+        return self._try(lambda: RemoveClips(self.track, ids, text))
+
+    def copy_selected(self) -> bool:
+        clips = [self.track.clip(i).model_dump() for i in self.selected]
+        if not clips:
+            return False
+        data = QMimeData()
+        payload = json.dumps(clips)
+        data.setData(CLIP_MIME, payload.encode())
+        data.setText("\n".join(c["text"] for c in clips))
+        QGuiApplication.clipboard().setMimeData(data)
+        return True
+
+    def cut_selected(self) -> bool:
+        return self.copy_selected() and self.delete_selected()
+
+    def paste_at_playhead(self) -> bool:
+        data = QGuiApplication.clipboard().mimeData()
+        if data is None or not data.hasFormat(CLIP_MIME):
+            self.message.emit("Nothing to paste: copy clips first (Ctrl+C)")
+            return False
+        clips = pasted_copies(json.loads(bytes(data.data(CLIP_MIME).data())), frame_round(self.playhead, self.fps))
+        if self._try(lambda: AddClips(self.track, clips, "Paste")):
+            self.set_selection([c.id for c in clips])
+            return True
+        return False
+
+    def select_all(self) -> None:
+        self.set_selection([c.id for c in self.track])
+
+    def select_adjacent(self, step: int) -> None:
+        clips = self.track.clips
+        if not clips:
+            return
+        current = self.selected[-1] if self.selected else None
+        ids = [c.id for c in clips]
+        index = ids.index(current) + step if current in ids else (0 if step > 0 else len(ids) - 1)
+        index = max(0, min(len(ids) - 1, index))
+        self.set_selection([ids[index]])
+        self.set_playhead(clips[index].start, follow=True)
+
+    # ---- mouse --------------------------------------------------------------------------------
+    def _seconds_at(self, x_view: float) -> float:
+        return self.mapToScene(int(x_view), 0).x() / self.pps
+
+    def _hit(self, pos: QPointF) -> tuple[ClipItem | None, str]:
+        scene = self.mapToScene(pos.toPoint())
+        if not TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
+            return None, ""
+        for item in self.items.values():
+            left, right = item.clip.start * self.pps, item.clip.end * self.pps
+            if left - EDGE_PX / 2 <= scene.x() <= right + EDGE_PX / 2:
+                if scene.x() - left <= EDGE_PX and right - left > 3 * EDGE_PX:
+                    return item, "trim_start"
+                if right - scene.x() <= EDGE_PX and right - left > 3 * EDGE_PX:
+                    return item, "trim_end"
+                if left <= scene.x() <= right:
+                    return item, "move"
+        return None, ""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus()
+        scene = self.mapToScene(event.position().toPoint())
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        if scene.y() < TRACK_Y - 4:
+            self._drag = {"mode": "scrub"}
+            self._scrub(event)
+            return
+        item, mode = self._hit(event.position())
+        if item is None:
+            self.set_selection([])
+            self._drag = None
+            return
+        clip = item.clip
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            ids = [i for i in self.selected if i != clip.id] if clip.id in self.selected else [*self.selected, clip.id]
+            self.set_selection(ids)
+        elif clip.id not in self.selected or len(self.selected) > 1:
+            self.set_selection([clip.id])
+        self._drag = {"mode": mode, "clip": clip.id, "gesture": next_gesture(),
+                      "grab": scene.x() / self.pps - clip.start, "span": (clip.start, clip.end)}
+
+    def _scrub(self, event: QMouseEvent) -> None:
+        seconds = self._seconds_at(event.position().x())
+        if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            targets = self.snap.targets(self.track, None)
+            seconds = self.snap.snap(seconds, self.pps, self.fps, targets).value
+        self.set_playhead(seconds)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        drag = self._drag
+        if drag is None:
+            _item, mode = self._hit(event.position())
+            shape = {"trim_start": Qt.CursorShape.SizeHorCursor, "trim_end": Qt.CursorShape.SizeHorCursor,
+                     "move": Qt.CursorShape.OpenHandCursor}.get(mode, Qt.CursorShape.ArrowCursor)
+            self.viewport().setCursor(shape)
+            return
+        if drag["mode"] == "scrub":
+            self._scrub(event)
+            return
+        seconds = self._seconds_at(event.position().x())
+        clip = self.track.clip(drag["clip"])
+        free = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        snap = SnapModel(enabled=not free and self.snap.enabled, edges=self.snap.edges,
+                         playhead=self.snap.playhead, seconds=self.snap.seconds)
+        targets = snap.targets(self.track, self.playhead, exclude=[clip.id])
+        start, end = drag["span"]
+        if drag["mode"] == "move":
+            new_start, new_end, hit = snap.snap_move(seconds - drag["grab"], seconds - drag["grab"] + (end - start),
+                                                     self.pps, self.fps, targets)
+        elif drag["mode"] == "trim_start":
+            hit = snap.snap(seconds, self.pps, self.fps, targets)
+            new_start, new_end = min(hit.value, end - MIN_CLIP_SECONDS), end
+        else:
+            hit = snap.snap(seconds, self.pps, self.fps, targets)
+            new_start, new_end = start, max(hit.value, start + MIN_CLIP_SECONDS)
+        self._snap_line = hit.target
+        if (new_start, new_end) != (clip.start, clip.end):
+            try:
+                push(self.stack, SetSpan(self.track, clip.id, new_start, new_end, gesture=drag["gesture"],
+                                         trim=drag["mode"] != "move"))
+            except PlacementError:
+                pass        # blocked by a neighbour: the clip stays where it last fitted
+        self.viewport().update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag = None
+        self._snap_line = None
+        self.viewport().update()
+        super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Right click: the clip actions at the clicked time (or add / paste in free space)."""
+        scene = self.mapToScene(event.pos())
+        item, _mode = self._hit(QPointF(event.pos()))
+        seconds = frame_round(max(0.0, scene.x() / self.pps), self.fps)
+        menu = QMenu(self)
+        if item is not None:
+            if item.clip.id not in self.selected:
+                self.set_selection([item.clip.id])
+            menu.addAction("Split here", lambda: self.split_at(seconds))
+            menu.addAction("Copy", self.copy_selected)
+            menu.addAction("Cut", self.cut_selected)
+            menu.addAction("Delete", self.delete_selected)
+        elif TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
+            menu.addAction("Add prompt clip here", lambda: self.add_clip(seconds))
+            menu.addAction("Paste here", lambda: (self.set_playhead(seconds), self.paste_at_playhead()))
+        else:
+            return
+        self.context_menu = menu
+        menu.popup(event.globalPos())
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        scene = self.mapToScene(event.position().toPoint())
+        item, _mode = self._hit(event.position())
+        if item is None and TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
+            seconds = self.snap.snap(scene.x() / self.pps, self.pps, self.fps,
+                                     self.snap.targets(self.track, self.playhead)).value
+            self.add_clip(seconds)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta().y() or event.angleDelta().x()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.set_zoom(self.pps * (1.2 if delta > 0 else 1 / 1.2), self._seconds_at(event.position().x()))
+        else:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() - delta)
+        event.accept()
+
+    # ---- painting -----------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        assert self.project is not None
+        painter.fillRect(rect, Colors.base)
+        left, right = rect.left(), rect.right()
+        painter.fillRect(QRectF(left, FILM_Y - 2, rect.width(), FILM_H + 4), Colors.track_alt)
+        painter.fillRect(QRectF(left, TRACK_Y, rect.width(), TRACK_H), Colors.track_bg)
+        end_x = self.project.settings.duration * self.pps
+        if end_x < right:
+            painter.fillRect(QRectF(max(left, end_x), FILM_Y - 2, right - max(left, end_x), SCENE_H),
+                             QColor(0, 0, 0, 70))
+        self._draw_filmstrip(painter, rect)
+
+    def _draw_filmstrip(self, painter: QPainter, rect: QRectF) -> None:
+        gen = self.generation
+        fps = gen.fps or self.fps
+        for block in gen.blocks:
+            x0, x1 = block.start / fps * self.pps, block.end / fps * self.pps
+            if x1 < rect.left() or x0 > rect.right():
+                continue
+            cell = QRectF(x0 + 0.5, FILM_Y, max(1.0, x1 - x0 - 1), FILM_H)
+            image = gen.thumbnail_for_block(block) if block.state == "done" or gen.frames else None
+            if image is not None and not image.isNull():
+                self._draw_thumbs(painter, cell, block, image)
+            else:
+                painter.fillRect(cell, QColor("#1f2530"))
+            if block.state == "running":
+                painter.fillRect(cell, QColor(79, 179, 255, 45))
+                bar = QRectF(cell.left(), cell.bottom() - 5, cell.width() * block.fraction, 5)
+                painter.fillRect(bar, Colors.accent2)
+                painter.setPen(QPen(Colors.accent2, 1.2))
+                painter.drawRect(cell.adjusted(0.5, 0.5, -0.5, -0.5))
+            elif block.state == "queued" and gen.running:
+                painter.fillRect(cell, QColor(0, 0, 0, 90))
+        painter.setPen(QPen(QColor("#0d1016"), 1))
+
+    def _draw_thumbs(self, painter: QPainter, cell: QRectF, block, fallback) -> None:
+        gen = self.generation
+        aspect = fallback.width() / max(1, fallback.height())
+        thumb_w = max(8.0, FILM_H * aspect)
+        count = max(1, int(cell.width() // thumb_w))
+        span = block.end - block.start
+        for n in range(count):
+            index = block.start + min(span - 1, int((n + 0.5) * span / count))
+            image = gen.frames.get(index, fallback)
+            target = QRectF(cell.left() + n * cell.width() / count, cell.top(), cell.width() / count, FILM_H)
+            painter.drawImage(target, image, QRectF(image.rect()))
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        assert self.project is not None
+        self._draw_ruler(painter, rect)
+        if self._snap_line is not None:
+            painter.setPen(QPen(Colors.accent, 1, Qt.PenStyle.DashLine))
+            x = self._snap_line * self.pps
+            painter.drawLine(QPointF(x, RULER_H), QPointF(x, SCENE_H))
+        x = self.playhead * self.pps
+        painter.setPen(QPen(Colors.accent, 1.5))
+        painter.drawLine(QPointF(x, 8), QPointF(x, SCENE_H))
+        head = QPainterPath(QPointF(x - 6, 2))
+        head.lineTo(x + 6, 2)
+        head.lineTo(x + 6, 10)
+        head.lineTo(x, 16)
+        head.lineTo(x - 6, 10)
+        head.closeSubpath()
+        painter.fillPath(head, Colors.accent)
+
+    def tick_frames(self) -> tuple[int, int]:
+        """(major, minor) ruler tick spacing in frames: majors at least 70 px apart, whole frames."""
+        fps = max(1, round(self.fps))
+        seconds = (0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 3600)
+        candidates = sorted({1, 2, 5, *(int(fps * s) for s in seconds if float(fps * s).is_integer())})
+        px_per_frame = self.pps / self.fps
+        major = next((c for c in candidates if c * px_per_frame >= 70), candidates[-1])
+        divisor = next((d for d in (5, 4, 3, 2) if major % d == 0 and major // d * px_per_frame >= 8), 1)
+        return major, major // divisor
+
+    def _draw_ruler(self, painter: QPainter, rect: QRectF) -> None:
+        painter.fillRect(QRectF(rect.left(), 0, rect.width(), RULER_H), Colors.ruler)
+        painter.setPen(QPen(Colors.border, 1))
+        painter.drawLine(QPointF(rect.left(), RULER_H), QPointF(rect.right(), RULER_H))
+        major, minor = self.tick_frames()
+        with_frames = major % max(1, round(self.fps)) != 0
+        font = QFont(painter.font())
+        font.setPointSizeF(8)
+        painter.setFont(font)
+        px_per_frame = self.pps / self.fps
+        first = int(rect.left() / px_per_frame / minor) - 1
+        last = int(rect.right() / px_per_frame / minor) + 2
+        for n in range(max(0, first), last):
+            frame = n * minor
+            x = frame * px_per_frame
+            is_major = frame % major == 0
+            painter.setPen(QPen(Colors.dim if is_major else Colors.border, 1))
+            painter.drawLine(QPointF(x, RULER_H - (12 if is_major else 5)), QPointF(x, RULER_H))
+            if is_major:
+                painter.setPen(Colors.text)
+                painter.drawText(QPointF(x + 3, 12), format_time(frame / self.fps, self.fps, with_frames))
+
+
+def format_time(seconds: float, fps: float, with_frames: bool = True) -> str:
+    """``m:ss`` (with ``:ff`` frames when asked)."""
+    frame = frame_of(seconds, fps)
+    whole, ff = divmod(frame, round(fps))
+    m, s = divmod(whole, 60)
+    return f"{m}:{s:02d}:{ff:02d}" if with_frames else f"{m}:{s:02d}"
+
+
+class TimelineWidget(QWidget):
+    """The timeline with its track headers on the left."""
+
+    def __init__(self, view: TimelineView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.view = view
+        headers = QWidget()
+        headers.setFixedWidth(118)
+        headers.setStyleSheet(f"background: {Colors.panel.name()};")
+        column = QVBoxLayout(headers)
+        column.setContentsMargins(8, 0, 4, 0)
+        column.setSpacing(0)
+        column.addSpacing(int(RULER_H))
+        for title, subtitle, height in (("Video", "generated", FILM_Y + FILM_H - RULER_H + 6),
+                                        ("Prompts", "V1 · prompt track", TRACK_Y + TRACK_H - FILM_Y - FILM_H - 6)):
+            label = QLabel(f"<b>{title}</b><br><span style='color:{Colors.dim.name()}'>{subtitle}</span>")
+            label.setFixedHeight(int(height))
+            column.addWidget(label)
+        column.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(headers)
+        layout.addWidget(view, 1)
