@@ -1,4 +1,5 @@
-"""``noiseloom``: the studio (no subcommand) and its command line.
+"""``noiseloom``: the studio (no subcommand: ``noiseloom [PROJECT.nloom] [--engine URL --token T]``)
+and its command line.
 
 Every job subcommand accepts ``--engine URL`` (with ``--token`` or ``--engine-data-dir``) to use a
 running engine; otherwise it starts a private local engine, uses it and stops it. Long jobs show a
@@ -202,6 +203,19 @@ def cmd_spatial_render(args: argparse.Namespace) -> int:
     return run_job(args, "spatial.render", params, outputs)
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from app.screenshots import ScreenshotError, render_screenshots
+
+    try:
+        written = render_screenshots(Path(args.out), devices=args.devices)
+    except ScreenshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         params = json.loads(args.params)
@@ -402,6 +416,11 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(spatial_render)
     spatial_render.set_defaults(func=cmd_spatial_render)
 
+    shots = sub.add_parser("screenshots", help="render the studio's main views offscreen to PNG files")
+    shots.add_argument("--out", required=True, help="folder for main-empty.png, main-video.png, ...")
+    shots.add_argument("--devices", default="cpu:2", help="devices of the engine used for the running views")
+    shots.set_defaults(func=cmd_screenshots)
+
     plugins = sub.add_parser("plugins", help="list, enable or disable plugins")
     plugins.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
     plugins.add_argument("name", nargs="?")
@@ -413,6 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", default="{}", help="the kind's params as JSON")
     _engine_options(run)
     run.set_defaults(func=cmd_run)
+    parser.subcommand_names = tuple(sub.choices)
     return parser
 
 
@@ -428,11 +448,13 @@ def _attach_negative_ranges(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(_attach_negative_ranges(sys.argv[1:] if argv is None else argv))
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if not argv or (argv[0] not in parser.subcommand_names and argv[0] not in ("-h", "--help")):
+        from app.gui import main as studio
+
+        return studio(argv)
+    args = parser.parse_args(_attach_negative_ranges(argv))
     if getattr(args, "action", None) in ("enable", "disable") and not args.name:
         parser.error(f"plugins {args.action} needs the plugin's NAME")
     return args.func(args)
