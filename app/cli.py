@@ -216,6 +216,51 @@ def cmd_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interchange(format_name: str) -> Any:
+    """The enabled ``exporters`` contribution called ``format_name`` (e.g. ``otio``)."""
+    from engine.plugins import PluginError, PluginManager
+
+    manager = PluginManager()
+    manager.discover()
+    available = {c.id: c for c in manager.contributions("exporters")}
+    if format_name not in available:
+        raise SystemExit(f"error: no enabled exporter {format_name!r}; available: "
+                         f"{', '.join(sorted(available)) or 'none'} (see noiseloom plugins list)")
+    try:
+        return manager.load(available[format_name])
+    except PluginError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.project.fileio import ProjectFileError, load_project
+
+    try:
+        project = load_project(Path(args.project))
+    except ProjectFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = _interchange(args.format).export(project.to_dict(), Path(args.out),
+                                           Path(args.media) if args.media else None)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.project.fileio import save_project
+    from app.project.model import Project, ProjectSettings
+
+    try:
+        data = _interchange(args.format).import_project(Path(args.source), ProjectSettings().model_dump())
+        project = Project.from_dict(data)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    save_project(project, Path(args.out))
+    print(f"wrote {args.out} ({sum(len(t) for t in project.tracks)} clips)")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         params = json.loads(args.params)
@@ -415,6 +460,19 @@ def build_parser() -> argparse.ArgumentParser:
     spatial_render.add_argument("--seed", type=int, default=0, help="seed of the room's late tail")
     _engine_options(spatial_render)
     spatial_render.set_defaults(func=cmd_spatial_render)
+
+    export = sub.add_parser("export", help="export a project's timeline to another editor's format")
+    export.add_argument("format", help="an exporter, e.g. otio")
+    export.add_argument("project", help="the .nloom project")
+    export.add_argument("out")
+    export.add_argument("--media", help="the generated video to reference from the timeline")
+    export.set_defaults(func=cmd_export)
+
+    importer = sub.add_parser("import", help="import a timeline from another editor's format as a project")
+    importer.add_argument("format", help="an exporter that can import, e.g. otio")
+    importer.add_argument("source")
+    importer.add_argument("out", help="the .nloom project to write")
+    importer.set_defaults(func=cmd_import)
 
     shots = sub.add_parser("screenshots", help="render the studio's main views offscreen to PNG files")
     shots.add_argument("--out", required=True, help="folder for main-empty.png, main-video.png, ...")
