@@ -1,7 +1,7 @@
 """The job's block cache on disk, for regenerating a long video from a time T.
 
 For every finished block the sampler stores what a later run needs to continue right after it as
-if it had never stopped: the block's decoded frames, the trajectory of its last ``context_frames``
+if it had never stopped: the block's decoded frames and final latents, the trajectory of its last
 latent frames over the denoising steps (the older-block context that the next block saw at each of
 its steps) and the VAE decoder's causal cache. Files are written atomically and carry a fingerprint
 of the settings that shape a block, so a cache from other settings is never mixed in.
@@ -28,8 +28,9 @@ class BlockCache:
     def _path(self, block: int) -> Path:
         return self.directory / f"block_{block:05d}.pt"
 
-    def save(self, block: int, frames: np.ndarray, tail_trajectory: torch.Tensor, decoder_state: dict) -> None:
-        record = {"fingerprint": self.fingerprint, "frames": torch.from_numpy(frames),
+    def save(self, block: int, frames: np.ndarray, latents: torch.Tensor, tail_trajectory: torch.Tensor,
+             decoder_state: dict) -> None:
+        record = {"fingerprint": self.fingerprint, "frames": torch.from_numpy(frames), "latents": latents,
                   "tail_trajectory": tail_trajectory, "decoder_state": decoder_state}
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         os.close(fd)

@@ -40,6 +40,7 @@ class BlockOutput:
     frames: np.ndarray  # (n, H, W, 3) uint8
     start_s: float
     end_s: float
+    latents: torch.Tensor  # (1, C, block_frames, h, w) final normalised latents
     reused: bool = False
 
 
@@ -53,7 +54,8 @@ class WorkerReport:
     wait_s: float
     forwards: int
     peak_rss_mb: float
-    first_block_s: float | None = None
+    first_block_s: float | None
+    fps: int
 
 
 BlockCallback = Callable[[BlockOutput], None]
@@ -194,8 +196,8 @@ class DualParalSampler:
         end = min(end, self.request.num_frames)
         frames = self.decoder.decode(self.latents[k])[: end - start] if self.decoder is not None else np.zeros((0,))
         if self.cache is not None:
-            self.cache.save(k, frames, torch.stack(self.trajectory[k]), self.decoder.state())
-        on_block(BlockOutput(k, start, frames, start / self.fps, end / self.fps))
+            self.cache.save(k, frames, self.latents[k], torch.stack(self.trajectory[k]), self.decoder.state())
+        on_block(BlockOutput(k, start, frames, start / self.fps, end / self.fps, self.latents[k]))
         if self.first_block_s is None:
             self.first_block_s = time.perf_counter() - self.started
         for store in (self.latents, self.schedulers, self.inputs):
@@ -214,7 +216,8 @@ class DualParalSampler:
             record = self.cache.load(k)
             start, _ = self.spans[k]
             frames = record["frames"]
-            on_block(BlockOutput(k, start, frames, start / self.fps, (start + len(frames)) / self.fps, reused=True))
+            on_block(BlockOutput(k, start, frames, start / self.fps, (start + len(frames)) / self.fps,
+                                 record["latents"], reused=True))
             if k == self.plan.first_block - 1:
                 self.trajectory[k] = list(record["tail_trajectory"].unbind(0))
                 if self.decoder is not None:
@@ -260,4 +263,4 @@ class DualParalSampler:
         wall = time.perf_counter() - self.started
         layers = self.staged.layers
         return WorkerReport(group.rank, (layers.start, layers.stop), wall, group.wait_s, self.forwards,
-                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s)
+                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s, self.fps)
