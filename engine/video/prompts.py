@@ -88,18 +88,16 @@ class PromptTimeline:
         segments = self._segments(duration)
         i = next((j for j, s in enumerate(segments) if s.start <= t < s.end), len(segments) - 1)
         seg = segments[i]
-        weights = {seg.text: 1.0}
-        if i > 0 and not seg.hard_cut and seg.transition > 0:
-            d = t - seg.start
-            if d < seg.transition / 2:
-                weights[segments[i - 1].text] = weights.get(segments[i - 1].text, 0.0) + 0.5 - d / seg.transition
+        weights: dict[str, float] = {}
+        if i > 0 and not seg.hard_cut and t - seg.start < seg.transition / 2:
+            weights[segments[i - 1].text] = 0.5 - (t - seg.start) / seg.transition
         if i + 1 < len(segments):
             nxt = segments[i + 1]
-            d = seg.end - t
-            if not nxt.hard_cut and nxt.transition > 0 and d < nxt.transition / 2:
-                weights[nxt.text] = weights.get(nxt.text, 0.0) + 0.5 - d / nxt.transition
+            if not nxt.hard_cut and seg.end - t < nxt.transition / 2:
+                weights[nxt.text] = weights.get(nxt.text, 0.0) + 0.5 - (seg.end - t) / nxt.transition
+        weights[seg.text] = weights.get(seg.text, 0.0) + max(1.0 - sum(weights.values()), 0.0)
         total = sum(weights.values())
-        return {k: v / total for k, v in weights.items()}
+        return {k: v / total for k, v in weights.items() if v > 0}
 
     def span_weights(self, frame_times: Sequence[float], duration: float) -> dict[str, float]:
         """The mean blend over the given frame times (the conditioning of a block covering them)."""
