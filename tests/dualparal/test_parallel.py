@@ -58,4 +58,4 @@ def test_layer_split_gives_the_decoding_worker_fewer_layers():
     assert split_layers(8, 2, decode_layers=2.0) == [3, 5]
     assert split_layers(8, 2, decode_layers=0.0) == [4, 4]
     assert split_layers(6, 3, decode_layers=10.0) == [1, 2, 3]
-    assert split_layers(6, 3, decode_layers=1.0) == [2, 2, 2]
+    assert split_layers(6, 3, decode_layers=0.5) == [2, 2, 2]
