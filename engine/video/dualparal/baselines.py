@@ -62,6 +62,7 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     scheduler.set_timesteps(request.steps)
     model = parts.transformer.eval()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     forwards = 0
     for t in scheduler.timesteps:
         velocity = torch.zeros_like(latents)
@@ -80,4 +81,4 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     wall = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     layers = len(model.blocks)
-    return WorkerReport(0, (0, layers), wall, 0.0, forwards, rss, wall, parts.fps)
+    return WorkerReport(0, (0, layers), wall, time.process_time() - cpu_started, 0.0, forwards, rss, wall, parts.fps)

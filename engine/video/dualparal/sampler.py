@@ -51,6 +51,7 @@ class WorkerReport:
     rank: int
     layers: tuple[int, int]
     wall_s: float
+    cpu_s: float  # CPU time of the whole process in the loop (all its threads)
     wait_s: float
     forwards: int
     peak_rss_mb: float
@@ -230,6 +231,7 @@ class DualParalSampler:
         on_block = on_block or (lambda _out: None)
         self.group.barrier()
         self.started = time.perf_counter()
+        cpu_started = time.process_time()
         self.first_block_s = None
         group = self.group
         if group.first:
@@ -262,5 +264,6 @@ class DualParalSampler:
         group.flush()
         wall = time.perf_counter() - self.started
         layers = self.staged.layers
-        return WorkerReport(group.rank, (layers.start, layers.stop), wall, group.wait_s, self.forwards,
+        cpu = time.process_time() - cpu_started
+        return WorkerReport(group.rank, (layers.start, layers.stop), wall, cpu, group.wait_s, self.forwards,
                             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s, self.fps)
