@@ -92,9 +92,11 @@ def main() -> None:
     import torch
 
     steps = 4 if args.quick else args.steps
-    # the base length fills the queue (steps + 1 blocks in flight): below that, memory still grows
-    base_s = round((steps + 1) * 3 * 4 / 16)
+    # the base length holds twice a full queue (steps + 1 blocks of 3 latent frames): memory and the
+    # allocator have settled there; `full` is quadratic in length, so it runs at a quarter of that
+    base_s = round(2 * (steps + 1) * 3 * 4 / 16)
     long_s, minute_s = 4 * base_s, (15.0 if args.quick else 60.0)
+    lengths = {"dualparal": base_s, "window": base_s, "full": base_s / 4}
     common = dict(size=64, steps=steps, block_frames=3, context_frames=1, layers=args.layers,
                   threads=1, workers=1, mode="dualparal")
     rows: dict[str, dict] = {}
@@ -102,7 +104,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         for mode in ("dualparal", "full", "window"):
-            for tag, seconds in (("base", base_s), ("4x", long_s)):
+            for tag, seconds in (("base", lengths[mode]), ("4x", 4 * lengths[mode])):
                 rows[f"cost/{mode}/{tag}"] = run(dict(common, mode=mode, seconds=seconds), tmp, f"{mode}_{tag}")
         rows["parallel/1 worker"] = rows["cost/dualparal/4x"]
         rows["parallel/2 workers"] = run(dict(common, seconds=long_s, workers=2), tmp, "par2")

@@ -3,7 +3,8 @@
 A timeline says which text holds at each moment of the video. Between two neighbouring segments the
 conditioning blends linearly over the incoming prompt's ``transition`` seconds, centred on the
 boundary (FreeNoise-style prompt interpolation: the embeddings themselves are interpolated); a
-``hard_cut`` boundary switches at once. The global prompt is appended to every timed text and fills
+``hard_cut`` boundary switches at once (the sampler moves it to the nearest block boundary and cuts
+the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
 the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
 frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
 """
@@ -11,7 +12,7 @@ frames it covers, so every distinct text is encoded once and blocks only mix emb
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -98,6 +99,24 @@ class PromptTimeline:
         weights[seg.text] = weights.get(seg.text, 0.0) + max(1.0 - sum(weights.values()), 0.0)
         total = sum(weights.values())
         return {k: v / total for k, v in weights.items() if v > 0}
+
+    def hard_cuts(self, duration: float) -> list[float]:
+        """The times of the boundaries that switch at once."""
+        return [s.start for s in self._segments(duration)[1:] if s.hard_cut]
+
+    def snapped(self, boundaries: Sequence[float]) -> PromptTimeline:
+        """This timeline with every hard cut moved to the nearest of ``boundaries`` (block starts)."""
+        def snap(t: float) -> float:
+            return min(boundaries, key=lambda b: abs(b - t))
+
+        cuts = {p.start for p in self.timed if p.hard_cut}
+        timed = []
+        for p in self.timed:
+            start = snap(p.start) if p.hard_cut else p.start
+            end = snap(p.end) if p.end in cuts else p.end
+            if end > start:
+                timed.append(replace(p, start=start, end=end))
+        return PromptTimeline(self.global_prompt, tuple(timed))
 
     def span_weights(self, frame_times: Sequence[float], duration: float) -> dict[str, float]:
         """The mean blend over the given frame times (the conditioning of a block covering them)."""

@@ -101,3 +101,20 @@ def test_baselines_produce_the_same_video_length(mode):
 def test_sizes_the_model_cannot_take_are_refused_by_name():
     with pytest.raises(ValueError, match="height"):
         generate_long_video(FACTORY, dataclasses.replace(small_request(), height=36))
+
+
+def test_a_hard_cut_moves_to_a_block_boundary_and_cuts_the_context():
+    def cut_at_1s(first_text: str):
+        return small_request(prompts=PromptTimeline("a grey background", (
+            TimedPrompt(0.0, 1.1, first_text), TimedPrompt(1.1, 3.0, "a blue square", hard_cut=True))))
+
+    request = cut_at_1s("a red circle")
+    plan = request.plan(fps=16)
+    assert plan.cut_before == {2}  # block 2 starts at frame 21 (1.31 s), the block start nearest to 1.1 s
+    assert not any(t.old_context for t in plan.tasks if t.block == 2)
+    a, b = Collector(), Collector()
+    generate_long_video(FACTORY, request, on_block=a)
+    generate_long_video(FACTORY, cut_at_1s("a green triangle"), on_block=b)
+    # before the cut the videos differ; after it nothing of the earlier scene leaks in
+    assert not torch.allclose(a.latents[:, :, :6], b.latents[:, :, :6], atol=1e-3)
+    assert torch.equal(a.latents[:, :, 6:], b.latents[:, :, 6:])

@@ -38,6 +38,7 @@ class BlockPlan:
     context_frames: int
     steps: int
     first_block: int = 0  # regeneration: blocks before this one come from the cache
+    cut_before: frozenset[int] = frozenset()  # hard cuts: no context between block k - 1 and k
 
     def __post_init__(self) -> None:
         if self.block_frames < 1 or self.steps < 1 or self.blocks < 1:
@@ -66,10 +67,10 @@ class BlockPlan:
                 step = t - k
                 out.append(Task(
                     index=len(out), iteration=t, block=k, step=step,
-                    old_context=c > 0 and k > 0,
+                    old_context=c > 0 and k > 0 and k not in self.cut_before,
                     old_steps_done=min(step + 1, self.steps),
-                    reads_cache=c > 0 and (k + 1) in flight,
-                    writes_cache=c > 0 and (k - 1) in flight,
+                    reads_cache=c > 0 and (k + 1) in flight and (k + 1) not in self.cut_before,
+                    writes_cache=c > 0 and (k - 1) in flight and k not in self.cut_before,
                 ))
         return tuple(out)
 

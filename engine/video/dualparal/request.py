@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
@@ -37,9 +38,20 @@ class LongVideoRequest:
         if self.mode not in ("dualparal", "full", "window"):
             raise ValueError(f"mode must be dualparal, full or window, got {self.mode!r}")
 
-    def plan(self, first_block: int = 0) -> BlockPlan:
-        return BlockPlan(blocks_for(self.num_frames, self.block_frames), self.block_frames,
+    def plan(self, first_block: int = 0, fps: int | None = None) -> BlockPlan:
+        """The block queue; given the model's ``fps``, hard cuts also cut the block context."""
+        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames), self.block_frames,
                          self.context_frames, self.steps, first_block)
+        if fps is None:
+            return plan
+        cuts = set(self.timeline(fps).hard_cuts(self.num_frames / fps))
+        cut_before = frozenset(k for k in range(1, plan.blocks) if plan.video_span(k)[0] / fps in cuts)
+        return dataclasses.replace(plan, cut_before=cut_before)
+
+    def timeline(self, fps: int) -> PromptTimeline:
+        """The prompts with hard cuts moved to the nearest block boundary."""
+        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames), self.block_frames, 0, 1)
+        return self.prompts.snapped([plan.video_span(k)[0] / fps for k in range(plan.blocks)])
 
     @property
     def pool_frames(self) -> int:

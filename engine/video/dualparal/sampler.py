@@ -67,7 +67,8 @@ class BlockConditioning:
 
     def __init__(self, parts: WanParts, request: LongVideoRequest, staged: StagedWan, spans: list[tuple[int, int]]):
         duration = request.num_frames / parts.fps
-        texts = request.prompts.texts(duration)
+        self._timeline = request.timeline(parts.fps)
+        texts = self._timeline.texts(duration)
         self._embeds = PromptEmbeddings([*texts, request.negative_prompt], parts.encode_prompts)
         self._negative = {request.negative_prompt: 1.0}
         self._guided = request.guidance != 1.0
@@ -78,7 +79,7 @@ class BlockConditioning:
         start, end = self._spans[block]
         end = min(end, self._request.num_frames)
         times = [f / self._parts.fps for f in range(start, max(end, start + 1))]
-        return self._request.prompts.span_weights(times, self._request.num_frames / self._parts.fps)
+        return self._timeline.span_weights(times, self._request.num_frames / self._parts.fps)
 
     def text(self, block: int) -> torch.Tensor:
         if block not in self._projected:
@@ -98,7 +99,7 @@ class DualParalSampler:
     def __init__(self, parts: WanParts, request: LongVideoRequest, group: PipelineGroup, layers: range,
                  *, cache: BlockCache | None = None, first_block: int = 0):
         self.request, self.group = request, group
-        self.plan = request.plan(first_block)
+        self.plan = request.plan(first_block, parts.fps)
         self.staged = StagedWan(parts.transformer, layers, first=group.first, last=group.last)
         ratio = parts.spatial_ratio
         multiple = ratio * self.staged.patch[1]
