@@ -109,7 +109,7 @@ def test_a_hard_cut_moves_to_a_block_boundary_and_cuts_the_context():
             TimedPrompt(0.0, 1.1, first_text), TimedPrompt(1.1, 3.0, "a blue square", hard_cut=True))))
 
     request = cut_at_1s("a red circle")
-    plan = request.plan(fps=16)
+    plan = request.plan(temporal=4)
     assert plan.cut_before == {2}  # block 2 starts at frame 21 (1.31 s), the block start nearest to 1.1 s
     assert not any(t.old_context for t in plan.tasks if t.block == 2)
     a, b = Collector(), Collector()

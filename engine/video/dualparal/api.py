@@ -22,7 +22,7 @@ import torch.distributed as dist
 
 from engine.video.dualparal.baselines import run_baseline
 from engine.video.dualparal.cache import BlockCache
-from engine.video.dualparal.decode import StreamingDecoder
+from engine.video.dualparal.decode import make_decoder
 from engine.video.dualparal.group import PipelineGroup
 from engine.video.dualparal.parts import PartsFactory, WanParts
 from engine.video.dualparal.request import LongVideoRequest
@@ -60,7 +60,7 @@ def _decode_cost_in_layers(parts: WanParts, request: LongVideoRequest) -> float:
     started = time.perf_counter()
     model(x, torch.full((text.shape[0],), 500.0), text)
     per_layer = (time.perf_counter() - started) / len(model.blocks)
-    decoder = StreamingDecoder(parts.vae)
+    decoder = make_decoder(parts.vae)
     decoder.decode(lat[:, :, :1])
     started = time.perf_counter()
     decoder.decode(lat)
@@ -111,16 +111,16 @@ def _local_worker(rank: int, world: int, port: int, kwargs: dict[str, Any]) -> N
         dist.destroy_process_group()
 
 
-def _first_block(request: LongVideoRequest, parts_name: str, cache_dir: Path | None,
-                 regenerate_from_s: float | None, fps: int) -> int:
+def _first_block(request: LongVideoRequest, parts: WanParts, cache_dir: Path | None,
+                 regenerate_from_s: float | None) -> int:
     if regenerate_from_s is None or regenerate_from_s <= 0:
         return 0
     if cache_dir is None:
         raise ValueError("regenerate_from needs the job's cache (cache_dir) of an earlier run")
-    plan = request.plan()
-    cache = BlockCache(cache_dir, request.fingerprint(parts_name))
+    plan = request.plan(parts.temporal_factor)
+    cache = BlockCache(cache_dir, request.fingerprint(parts.name))
     spans = [plan.video_span(k) for k in range(plan.blocks)]
-    return min(cache.reusable(spans, int(regenerate_from_s * fps)), plan.blocks - 1)
+    return min(cache.reusable(spans, int(regenerate_from_s * request.fps)), plan.blocks - 1)
 
 
 def generate_long_video(factory: PartsFactory, request: LongVideoRequest, *, workers: int = 1,
@@ -150,7 +150,7 @@ def generate_long_video(factory: PartsFactory, request: LongVideoRequest, *, wor
         if threads_per_worker:
             torch.set_num_threads(threads_per_worker)
         parts = factory()
-        first_block = _first_block(request, parts.name, cache_dir, regenerate_from_s, parts.fps)
+        first_block = _first_block(request, parts, cache_dir, regenerate_from_s)
         kwargs = dict(request=request, threads=threads_per_worker, layer_split=layer_split,
                       first_block=first_block, cache_dir=cache_dir)
         if workers == 1:
@@ -194,16 +194,15 @@ def _run_local_group(workers: int, factory: PartsFactory, parts: WanParts, kwarg
 def stats_for(request: LongVideoRequest, reports: list[WorkerReport], first_block: int,
               total_s: float) -> dict[str, Any]:
     """The run's stats: blocks, block_frames, context_frames, bubble_fraction, times, memory."""
-    plan = request.plan(first_block)
-    fps = reports[0].fps
+    blocks = reports[0].blocks
     wall = max(r.wall_s for r in reports)
     first = reports[0].first_block_s
     return {
         "mode": request.mode,
         "workers": len(reports),
         "frames": request.num_frames,
-        "seconds": request.num_frames / fps,
-        "blocks": plan.blocks,
+        "seconds": request.duration,
+        "blocks": blocks,
         "block_frames": request.block_frames,
         "context_frames": request.context_frames,
         "steps": request.steps,

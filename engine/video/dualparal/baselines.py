@@ -15,7 +15,8 @@ import time
 
 import torch
 
-from engine.video.dualparal.decode import StreamingDecoder
+from engine.video.dualparal.decode import make_decoder
+from engine.video.dualparal.plan import first_video_frame, latent_frames_for
 from engine.video.dualparal.parts import WanParts
 from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.sampler import BlockCallback, BlockOutput, WorkerReport
@@ -35,21 +36,21 @@ def _windows(latent_frames: int, size: int, overlap: int) -> list[tuple[int, int
 @torch.no_grad()
 def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCallback) -> WorkerReport:
     """Generate ``request`` with mode ``full`` or ``window`` in this process."""
-    plan = request.plan()
+    plan = request.plan(parts.temporal_factor)
     ratio = parts.spatial_ratio
     lat_h, lat_w = request.height // ratio, request.width // ratio
-    latent_frames = (request.num_frames - 1) // 4 + 1
+    latent_frames = latent_frames_for(request.num_frames, parts.temporal_factor)
     pool = NoisePool(request.seed, parts.latent_channels, lat_h, lat_w, request.pool_frames)
     latents = torch.cat([pool.block_noise(k, plan.block_frames) for k in range(plan.blocks)], dim=2)
     latents = latents[:, :, :latent_frames]
-    duration = request.num_frames / parts.fps
+    duration = request.duration
     embeds = PromptEmbeddings([*request.prompts.texts(duration), request.negative_prompt], parts.encode_prompts)
     guided = request.guidance != 1.0
 
     def text_for(first: int, last: int) -> torch.Tensor:
-        start = 0 if first == 0 else 4 * (first - 1) + 1
-        end = min(4 * (last - 1) + 1, request.num_frames)
-        weights = request.prompts.span_weights([f / parts.fps for f in range(start, max(end, start + 1))], duration)
+        start = first_video_frame(first, parts.temporal_factor)
+        end = min(first_video_frame(last, parts.temporal_factor), request.num_frames)
+        weights = request.prompts.span_weights([f / request.fps for f in range(start, max(end, start + 1))], duration)
         rows = [embeds.blend(weights)] + ([embeds.blend({request.negative_prompt: 1.0})] if guided else [])
         return torch.stack(rows)
 
@@ -76,9 +77,10 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
             velocity[:, :, a:b] += out
             count[:, :, a:b] += 1
         latents = scheduler.step(velocity / count, t, latents, return_dict=False)[0]
-    frames = StreamingDecoder(parts.vae).decode(latents)[: request.num_frames]
-    on_block(BlockOutput(0, 0, frames, 0.0, len(frames) / parts.fps, latents))
+    frames = make_decoder(parts.vae).decode(latents)[: request.num_frames]
+    on_block(BlockOutput(0, 0, frames, 0.0, len(frames) / request.fps, latents))
     wall = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     layers = len(model.blocks)
-    return WorkerReport(0, (0, layers), wall, time.process_time() - cpu_started, 0.0, forwards, rss, wall, parts.fps)
+    return WorkerReport(0, (0, layers), wall, time.process_time() - cpu_started, 0.0, forwards, rss, wall,
+                        plan.blocks)

@@ -3,15 +3,55 @@
 Wan's decoder is causal in time and decodes one latent frame at a time, carrying a cache of the
 last frames of every causal convolution. ``StreamingDecoder`` keeps that cache across blocks, so a
 video decoded block by block is the same as one decoded whole; ``state``/``load_state`` save and
-restore the cache so that a regeneration can resume decoding after a reused block.
+restore the cache so that a regeneration can resume decoding after a reused block. A per-frame 2-D
+``AutoencoderKL`` (the builtin model's) has no cache: ``FrameDecoder`` decodes frame by frame.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from diffusers import AutoencoderKLWan
+from diffusers import AutoencoderKL, AutoencoderKLWan
 from diffusers.models.autoencoders.autoencoder_kl_wan import WanCausalConv3d, unpatchify
+
+
+def _latent_stats(vae: AutoencoderKL | AutoencoderKLWan, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    c = vae.config
+    mean = getattr(c, "latents_mean", None)
+    std = getattr(c, "latents_std", None)
+    shape = (1, channels, 1, 1, 1)
+    return (torch.tensor(mean, dtype=torch.float32).view(shape) if mean is not None else torch.zeros(shape),
+            torch.tensor(std, dtype=torch.float32).view(shape) if std is not None else torch.ones(shape))
+
+
+def _to_uint8(video: torch.Tensor) -> np.ndarray:
+    """(C, F, H, W) in [-1, 1] -> (F, H, W, 3) uint8."""
+    return ((video.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(1, 2, 3, 0).cpu().numpy()
+
+
+class FrameDecoder:
+    """Decodes latents frame by frame with a 2-D ``AutoencoderKL`` (stateless across blocks)."""
+
+    def __init__(self, vae: AutoencoderKL):
+        self.vae = vae.eval()
+        self._mean, self._std = _latent_stats(vae, vae.config.latent_channels)
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> np.ndarray:
+        z = latents.float() * self._std.to(latents.device) + self._mean.to(latents.device)
+        frames = z[0].permute(1, 0, 2, 3).to(self.vae.dtype)  # (F, C, h, w)
+        return _to_uint8(self.vae.decode(frames, return_dict=False)[0].permute(1, 0, 2, 3))
+
+    def state(self) -> dict:
+        return {}
+
+    def load_state(self, state: dict) -> None:
+        return None
+
+
+def make_decoder(vae: AutoencoderKL | AutoencoderKLWan) -> StreamingDecoder | FrameDecoder:
+    """The block decoder for ``vae``."""
+    return StreamingDecoder(vae) if isinstance(vae, AutoencoderKLWan) else FrameDecoder(vae)
 
 
 class StreamingDecoder:
@@ -20,9 +60,7 @@ class StreamingDecoder:
     def __init__(self, vae: AutoencoderKLWan):
         self.vae = vae.eval()
         self._convs = sum(isinstance(m, WanCausalConv3d) for m in vae.decoder.modules())
-        z_dim = vae.config.z_dim
-        self._mean = torch.tensor(vae.config.latents_mean, dtype=torch.float32).view(1, z_dim, 1, 1, 1)
-        self._std = torch.tensor(vae.config.latents_std, dtype=torch.float32).view(1, z_dim, 1, 1, 1)
+        self._mean, self._std = _latent_stats(vae, vae.config.z_dim)
         self._cache: list = [None] * self._convs
         self._started = False
 
@@ -41,8 +79,7 @@ class StreamingDecoder:
         video = torch.cat(chunks, dim=2)
         if vae.config.patch_size is not None:
             video = unpatchify(video, patch_size=vae.config.patch_size)
-        video = ((video.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-        return video[0].permute(1, 2, 3, 0).cpu().numpy()
+        return _to_uint8(video[0])
 
     def state(self) -> dict:
         """The causal cache after the last decoded block (to resume decoding later)."""

@@ -1,7 +1,8 @@
 """The model parts a long-video sampler needs, and a tiny randomly initialised set for tests.
 
-``WanParts`` bundles a ``WanTransformer3DModel``, an ``AutoencoderKLWan``, a scheduler (copied per
-block) and a prompt encoder. Workers build their parts from a picklable factory (a module-level
+``WanParts`` bundles a ``WanTransformer3DModel``, a VAE (Wan's causal ``AutoencoderKLWan`` or a
+per-frame 2-D ``AutoencoderKL``), a scheduler (copied per block) and a prompt encoder;
+``WanParts.from_pipeline`` takes them from a loaded diffusers ``WanPipeline``. Workers build their parts from a picklable factory (a module-level
 function, possibly wrapped in ``functools.partial``), so that spawned processes and ``torchrun``
 ranks get identical weights without sending them.
 """
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanTransformer3DModel
+from diffusers import AutoencoderKL, AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 
 
@@ -22,19 +23,32 @@ class WanParts:
     """What the sampler runs: transformer, VAE (needed on the decoding worker only), scheduler, encoder."""
 
     transformer: WanTransformer3DModel
-    vae: AutoencoderKLWan | None
+    vae: AutoencoderKLWan | AutoencoderKL | None
     scheduler: SchedulerMixin
     encode_prompts: Callable[[list[str]], torch.Tensor]  # texts -> (n, text_tokens, text_dim)
-    fps: int = 16
     name: str = "wan"
+    spatial_ratio: int = 8
+    temporal_factor: int = 4
+
+    def __post_init__(self) -> None:
+        if isinstance(self.vae, AutoencoderKLWan):
+            self.spatial_ratio = int(self.vae.config.scale_factor_spatial)
+            self.temporal_factor = int(self.vae.config.scale_factor_temporal)
+        elif isinstance(self.vae, AutoencoderKL):
+            self.spatial_ratio = 2 ** (len(self.vae.config.block_out_channels) - 1)
+            self.temporal_factor = 1
+
+    @classmethod
+    def from_pipeline(cls, pipeline: WanPipeline, encode_prompts: Callable[[list[str]], torch.Tensor],
+                      name: str) -> WanParts:
+        """The parts of a loaded ``WanPipeline`` (its transformer, VAE and scheduler)."""
+        if pipeline.transformer is None:
+            raise ValueError(f"model {name!r}: the pipeline has no transformer")
+        return cls(pipeline.transformer.eval(), pipeline.vae.eval(), pipeline.scheduler, encode_prompts, name)
 
     @property
     def latent_channels(self) -> int:
         return int(self.transformer.config.in_channels)
-
-    @property
-    def spatial_ratio(self) -> int:
-        return int(self.vae.config.scale_factor_spatial) if self.vae is not None else 4
 
 
 PartsFactory = Callable[[], WanParts]
@@ -79,4 +93,5 @@ def tiny_random_parts(seed: int = 0, layers: int = 4, heads: int = 4, head_dim: 
         ).eval().requires_grad_(False)
     scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=3.0)
     return WanParts(transformer.eval().requires_grad_(False), vae, scheduler,
-                    HashTextEncoder(text_dim, seed + 1), fps=16, name=f"tiny-random-{seed}")
+                    HashTextEncoder(text_dim, seed + 1), name=f"tiny-random-{seed}-{layers}x{heads}x{head_dim}",
+                    spatial_ratio=4)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-VAE_TEMPORAL = 4  # Wan's VAE: latent frame 0 -> video frame 0, latent frame l > 0 -> 4 video frames
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,7 @@ class BlockPlan:
     steps: int
     first_block: int = 0  # regeneration: blocks before this one come from the cache
     cut_before: frozenset[int] = frozenset()  # hard cuts: no context between block k - 1 and k
+    temporal: int = 4  # the VAE's time compression: Wan's 4 (frame 0 alone, then 4 per latent), 2-D VAEs 1
 
     def __post_init__(self) -> None:
         if self.block_frames < 1 or self.steps < 1 or self.blocks < 1:
@@ -101,11 +101,20 @@ class BlockPlan:
         """The video frames [start, end) that latent block ``block`` decodes to."""
         first = block * self.block_frames
         last = first + self.block_frames - 1
-        start = 0 if first == 0 else VAE_TEMPORAL * (first - 1) + 1
-        return start, VAE_TEMPORAL * last + 1
+        return first_video_frame(first, self.temporal), first_video_frame(last + 1, self.temporal)
 
 
-def blocks_for(num_frames: int, block_frames: int) -> int:
+def first_video_frame(latent: int, temporal: int) -> int:
+    """The first video frame that latent frame ``latent`` decodes to (Wan: frame 0 alone, then 4 each)."""
+    return latent if temporal == 1 or latent == 0 else temporal * (latent - 1) + 1
+
+
+def latent_frames_for(num_frames: int, temporal: int) -> int:
+    """How many latent frames a VAE compressing time ``temporal``-fold makes of ``num_frames`` frames."""
+    return num_frames if temporal == 1 else -(-(num_frames - 1) // temporal) + 1
+
+
+def blocks_for(num_frames: int, block_frames: int, temporal: int = 4) -> int:
     """How many blocks cover a video of ``num_frames`` frames (the last block may run past the end)."""
-    latent = (num_frames - 1) // VAE_TEMPORAL + 1
+    latent = latent_frames_for(num_frames, temporal)
     return -(-latent // block_frames)

@@ -25,6 +25,7 @@ class LongVideoRequest:
     steps: int = 20
     guidance: float = 4.5
     seed: int = 0
+    fps: int = 16
     block_frames: int = 4
     context_frames: int = 1
     feature_cache: bool = True
@@ -35,23 +36,28 @@ class LongVideoRequest:
     def __post_init__(self) -> None:
         if self.num_frames < 1:
             raise ValueError("num_frames must be >= 1")
+        if self.fps < 1:
+            raise ValueError("fps must be >= 1")
         if self.mode not in ("dualparal", "full", "window"):
             raise ValueError(f"mode must be dualparal, full or window, got {self.mode!r}")
 
-    def plan(self, first_block: int = 0, fps: int | None = None) -> BlockPlan:
-        """The block queue; given the model's ``fps``, hard cuts also cut the block context."""
-        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames), self.block_frames,
-                         self.context_frames, self.steps, first_block)
-        if fps is None:
-            return plan
-        cuts = set(self.timeline(fps).hard_cuts(self.num_frames / fps))
-        cut_before = frozenset(k for k in range(1, plan.blocks) if plan.video_span(k)[0] / fps in cuts)
-        return dataclasses.replace(plan, cut_before=cut_before)
+    @property
+    def duration(self) -> float:
+        return self.num_frames / self.fps
 
-    def timeline(self, fps: int) -> PromptTimeline:
+    def plan(self, temporal: int, first_block: int = 0) -> BlockPlan:
+        """The block queue for a VAE compressing time ``temporal``-fold; hard cuts cut the context."""
+        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames, temporal), self.block_frames,
+                         self.context_frames, self.steps, first_block, temporal=temporal)
+        cuts = set(self.timeline(temporal).hard_cuts(self.duration))
+        starts = [plan.video_span(k)[0] / self.fps for k in range(plan.blocks)]
+        return dataclasses.replace(plan, cut_before=frozenset(k for k in range(1, plan.blocks) if starts[k] in cuts))
+
+    def timeline(self, temporal: int) -> PromptTimeline:
         """The prompts with hard cuts moved to the nearest block boundary."""
-        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames), self.block_frames, 0, 1)
-        return self.prompts.snapped([plan.video_span(k)[0] / fps for k in range(plan.blocks)])
+        plan = BlockPlan(blocks_for(self.num_frames, self.block_frames, temporal), self.block_frames, 0, 1,
+                         temporal=temporal)
+        return self.prompts.snapped([plan.video_span(k)[0] / self.fps for k in range(plan.blocks)])
 
     @property
     def pool_frames(self) -> int:

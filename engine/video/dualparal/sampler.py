@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from engine.video.dualparal.cache import BlockCache
-from engine.video.dualparal.decode import StreamingDecoder
+from engine.video.dualparal.decode import make_decoder
 from engine.video.dualparal.group import PipelineGroup
 from engine.video.dualparal.parts import WanParts
 from engine.video.dualparal.plan import Task
@@ -56,7 +56,7 @@ class WorkerReport:
     forwards: int
     peak_rss_mb: float
     first_block_s: float | None
-    fps: int
+    blocks: int  # blocks of the whole video (including reused ones)
 
 
 BlockCallback = Callable[[BlockOutput], None]
@@ -66,9 +66,8 @@ class BlockConditioning:
     """Each block's prompt blend (cond, and uncond for guidance), text-projected once per block."""
 
     def __init__(self, parts: WanParts, request: LongVideoRequest, staged: StagedWan, spans: list[tuple[int, int]]):
-        duration = request.num_frames / parts.fps
-        self._timeline = request.timeline(parts.fps)
-        texts = self._timeline.texts(duration)
+        self._timeline = request.timeline(parts.temporal_factor)
+        texts = self._timeline.texts(request.duration)
         self._embeds = PromptEmbeddings([*texts, request.negative_prompt], parts.encode_prompts)
         self._negative = {request.negative_prompt: 1.0}
         self._guided = request.guidance != 1.0
@@ -78,8 +77,8 @@ class BlockConditioning:
     def weights(self, block: int) -> dict[str, float]:
         start, end = self._spans[block]
         end = min(end, self._request.num_frames)
-        times = [f / self._parts.fps for f in range(start, max(end, start + 1))]
-        return self._timeline.span_weights(times, self._request.num_frames / self._parts.fps)
+        times = [f / self._request.fps for f in range(start, max(end, start + 1))]
+        return self._timeline.span_weights(times, self._request.duration)
 
     def text(self, block: int) -> torch.Tensor:
         if block not in self._projected:
@@ -99,7 +98,7 @@ class DualParalSampler:
     def __init__(self, parts: WanParts, request: LongVideoRequest, group: PipelineGroup, layers: range,
                  *, cache: BlockCache | None = None, first_block: int = 0):
         self.request, self.group = request, group
-        self.plan = request.plan(first_block, parts.fps)
+        self.plan = request.plan(parts.temporal_factor, first_block)
         self.staged = StagedWan(parts.transformer, layers, first=group.first, last=group.last)
         ratio = parts.spatial_ratio
         multiple = ratio * self.staged.patch[1]
@@ -115,12 +114,12 @@ class DualParalSampler:
         self.batch = 2 if request.guidance != 1.0 else 1
         self.spans = [self.plan.video_span(k) for k in range(self.plan.blocks)]
         self.cond = BlockConditioning(parts, request, self.staged, self.spans)
-        self.fps = parts.fps
+        self.fps = request.fps
         self.cache = cache
         self.forwards = 0
         if group.first:
             self.noise = NoisePool(request.seed, self.channels, self.lat_h, self.lat_w, request.pool_frames)
-            self.decoder = StreamingDecoder(parts.vae) if parts.vae is not None else None
+            self.decoder = make_decoder(parts.vae) if parts.vae is not None else None
             self.latents: dict[int, torch.Tensor] = {}
             self.schedulers: dict[int, object] = {}
             self.inputs: dict[int, torch.Tensor] = {}
@@ -267,4 +266,4 @@ class DualParalSampler:
         layers = self.staged.layers
         cpu = time.process_time() - cpu_started
         return WorkerReport(group.rank, (layers.start, layers.stop), wall, cpu, group.wait_s, self.forwards,
-                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s, self.fps)
+                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s, self.plan.blocks)
