@@ -119,6 +119,8 @@ def main() -> None:
 
     summary = {
         "dualparal_time_per_frame_4x_over_base": ratio("cost/dualparal/4x", "cost/dualparal/base", "time_per_frame_s"),
+        "dualparal_cpu_per_frame_4x_over_base": (rows["cost/dualparal/4x"]["max_worker_cpu_s"] / rows["cost/dualparal/4x"]["frames"])
+        / (rows["cost/dualparal/base"]["max_worker_cpu_s"] / rows["cost/dualparal/base"]["frames"]),
         "dualparal_memory_4x_over_base": ratio("cost/dualparal/4x", "cost/dualparal/base", "peak_rss_mb_total"),
         "full_time_per_frame_4x_over_base": ratio("cost/full/4x", "cost/full/base", "time_per_frame_s"),
         "full_memory_4x_over_base": ratio("cost/full/4x", "cost/full/base", "peak_rss_mb_total"),
@@ -128,6 +130,7 @@ def main() -> None:
         "parallel_max_latent_difference": same,
         "parallel_bubble_fraction": rows["parallel/2 workers"]["bubble_fraction"],
         "feature_cache_speedup": ratio("cache/recompute", "cost/dualparal/4x", "sampling_s"),
+        "feature_cache_cpu_speedup": ratio("cache/recompute", "cost/dualparal/4x", "max_worker_cpu_s"),
         "feature_cache_vs_recompute_psnr_db": cache_psnr,
         "feature_cache_vs_recompute_mean_abs_latent": cache_latent,
         "first_frames_fraction_60s": rows["streaming/60s"]["first_frames_fraction"],
@@ -140,11 +143,12 @@ def main() -> None:
     print(f"load average before/after: {load_before} / {os.getloadavg()}")
     print(f"tiny random Wan ({args.layers} layers), {common['size']}x{common['size']}, {common['steps']} steps, "
           f"block_frames={common['block_frames']}, context_frames={common['context_frames']}, 1 thread per worker")
-    print(f"{'run':28} {'frames':>6} {'blocks':>6} {'fwd':>5} {'sampling s':>10} {'s/frame':>8} "
+    print(f"{'run':28} {'frames':>6} {'blocks':>6} {'fwd':>5} {'sampling s':>10} {'cpu s':>7} {'s/frame':>8} "
           f"{'first %':>7} {'bubble':>6} {'peak MB':>8}")
     for name, r in rows.items():
         first = r["first_frames_fraction"]
         print(f"{name:28} {r['frames']:6d} {r['blocks']:6d} {r['forwards']:5d} {r['sampling_s']:10.2f} "
+              f"{r['max_worker_cpu_s']:7.2f} "
               f"{r['time_per_frame_s']:8.4f} {100 * first if first is not None else float('nan'):7.1f} "
               f"{r['bubble_fraction']:6.3f} {r['peak_rss_mb_total']:8.0f}")
     targets = {
