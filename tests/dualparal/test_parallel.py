@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from engine.jobs.context import JobCanceled, LocalContext
 from engine.video.dualparal.api import generate_long_video, split_layers
 
 from .conftest import FACTORY, Collector, small_request
@@ -59,3 +60,20 @@ def test_layer_split_gives_the_decoding_worker_fewer_layers():
     assert split_layers(8, 2, decode_layers=0.0) == [4, 4]
     assert split_layers(6, 3, decode_layers=10.0) == [1, 2, 3]
     assert split_layers(6, 3, decode_layers=0.5) == [2, 2, 2]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cancel_after_the_first_block_stops_every_worker(tmp_path, workers):
+    ctx = LocalContext(tmp_path)
+    blocks = []
+
+    def on_block(block):
+        blocks.append(block)
+        ctx.cancel()  # the user presses cancel when the first frames arrive
+
+    with pytest.raises(JobCanceled):
+        generate_long_video(FACTORY, small_request(), workers=workers, threads_per_worker=1,
+                            on_block=on_block, check_cancel=ctx.check_cancel)
+    assert len(blocks) == 1
+    # the group is gone: a new run starts cleanly
+    assert generate_long_video(FACTORY, small_request(num_frames=9), workers=workers, threads_per_worker=1)["blocks"] == 1
