@@ -66,6 +66,7 @@ def _one(config: dict) -> dict:
 def run(config: dict, tmp: Path, name: str) -> dict:
     config = dict(config, out=str(tmp / name))
     proc = subprocess.run([sys.executable, __file__, "--one", json.dumps(config)], capture_output=True, text=True,
+                          check=False,
                           cwd=ROOT, env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": str(config["threads"]),
                                          "PATH": "/usr/bin:/bin"})
     if proc.returncode:
@@ -97,8 +98,8 @@ def main() -> None:
     base_s = round(2 * (steps + 1) * 3 * 4 / 16)
     long_s, minute_s = 4 * base_s, (15.0 if args.quick else 60.0)
     lengths = {"dualparal": base_s, "window": base_s, "full": base_s / 4}
-    common = dict(size=64, steps=steps, block_frames=3, context_frames=1, layers=args.layers,
-                  threads=1, workers=1, mode="dualparal")
+    common = {"size": 64, "steps": steps, "block_frames": 3, "context_frames": 1, "layers": args.layers,
+                  "threads": 1, "workers": 1, "mode": "dualparal"}
     rows: dict[str, dict] = {}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmpdir:

@@ -11,6 +11,7 @@ frames it covers, so every distinct text is encoded once and blocks only mix emb
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -62,7 +63,7 @@ class PromptTimeline:
         """The timeline as contiguous segments covering [0, duration)."""
         cuts = sorted({0.0, duration, *(t for p in self.timed for t in (p.start, p.end) if t < duration)})
         segments: list[_Segment] = []
-        for a, b in zip(cuts[:-1], cuts[1:]):
+        for a, b in itertools.pairwise(cuts):
             mid = 0.5 * (a + b)
             active = [p for p in self.timed if p.start <= mid < p.end]
             if active:

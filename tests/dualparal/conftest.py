@@ -16,11 +16,11 @@ FACTORY = functools.partial(tiny_random_parts, 3, layers=3, heads=2, head_dim=24
 
 
 def small_request(**changes) -> LongVideoRequest:
-    settings = dict(
-        prompts=PromptTimeline("a grey background", (TimedPrompt(0.0, 1.2, "a red circle", transition=0.5),
+    settings = {
+        "prompts": PromptTimeline("a grey background", (TimedPrompt(0.0, 1.2, "a red circle", transition=0.5),
                                                      TimedPrompt(1.2, 3.0, "a blue square", transition=0.5))),
-        num_frames=41, height=32, width=32, steps=3, guidance=3.0, seed=11, block_frames=3, context_frames=1,
-    )
+        "num_frames": 41, "height": 32, "width": 32, "steps": 3, "guidance": 3.0, "seed": 11, "block_frames": 3, "context_frames": 1,
+    }
     settings.update(changes)
     return LongVideoRequest(**settings)
 

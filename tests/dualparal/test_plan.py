@@ -1,3 +1,5 @@
+import itertools
+
 from engine.video.dualparal.plan import BlockPlan, blocks_for
 
 
@@ -9,7 +11,7 @@ def test_every_block_takes_every_step_once_newest_first():
         blocks = [task.block for task in plan.tasks if task.iteration == t]
         assert blocks == sorted(blocks, reverse=True)
         steps = [task.step for task in plan.tasks if task.iteration == t]
-        assert all(b - a == 1 for a, b in zip(steps, steps[1:]))  # each newer block one step behind
+        assert all(b - a == 1 for a, b in itertools.pairwise(steps))  # each newer block one step behind
 
 
 def test_cache_reads_follow_writes_and_dependencies_come_earlier():
@@ -32,5 +34,5 @@ def test_video_spans_tile_the_video():
     plan = BlockPlan(blocks=4, block_frames=3, context_frames=1, steps=2)
     spans = [plan.video_span(k) for k in range(plan.blocks)]
     assert spans[0] == (0, 9)
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
     assert blocks_for(41, 3) == 4 and blocks_for(33, 3) == 3

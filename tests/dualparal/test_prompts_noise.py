@@ -50,6 +50,6 @@ def test_block_noise_is_a_seeded_shuffle_of_one_pool():
     assert torch.equal(a.block_noise(3, 8), b.block_noise(3, 8))
     x, y = a.block_noise(0, 8), a.block_noise(1, 8)
     assert not torch.equal(x, y)
-    key = lambda t: sorted(t[0, :, f].sum().item() for f in range(t.shape[2]))  # noqa: E731
+    key = lambda t: sorted(t[0, :, f].sum().item() for f in range(t.shape[2]))
     assert key(x) == pytest.approx(key(y))  # the same frames, in another order
     assert not torch.equal(NoisePool(6, 4, 6, 6, 8).block_noise(0, 8), x)

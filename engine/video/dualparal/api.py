@@ -151,8 +151,8 @@ def generate_long_video(factory: PartsFactory, request: LongVideoRequest, *, wor
             torch.set_num_threads(threads_per_worker)
         parts = factory()
         first_block = _first_block(request, parts, cache_dir, regenerate_from_s)
-        kwargs = dict(request=request, threads=threads_per_worker, layer_split=layer_split,
-                      first_block=first_block, cache_dir=cache_dir)
+        kwargs = {"request": request, "threads": threads_per_worker, "layer_split": layer_split,
+                  "first_block": first_block, "cache_dir": cache_dir}
         if workers == 1:
             reports = run_worker(lambda: parts, group=PipelineGroup(), on_block=on_block,
                                  check_cancel=check_cancel, **kwargs)

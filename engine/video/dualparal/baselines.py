@@ -16,8 +16,8 @@ import time
 import torch
 
 from engine.video.dualparal.decode import make_decoder
-from engine.video.dualparal.plan import first_video_frame, latent_frames_for
 from engine.video.dualparal.parts import WanParts
+from engine.video.dualparal.plan import first_video_frame, latent_frames_for
 from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.sampler import BlockCallback, BlockOutput, WorkerReport
 from engine.video.noise import NoisePool

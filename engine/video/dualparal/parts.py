@@ -14,7 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from diffusers import AutoencoderKL, AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+from diffusers import (
+    AutoencoderKL,
+    AutoencoderKLWan,
+    UniPCMultistepScheduler,
+    WanPipeline,
+    WanTransformer3DModel,
+)
 from diffusers.schedulers.scheduling_utils import SchedulerMixin
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 
-
 @dataclass(frozen=True)
 class Task:
     """One fixed-size forward: block ``block`` taking denoising step ``step`` at ``iteration``."""

@@ -9,6 +9,8 @@ current token window. A worker holding layers ``[a, b)`` frees the other blocks.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from diffusers import WanTransformer3DModel
 
@@ -20,7 +22,7 @@ def layer_slices(num_layers: int, workers: int) -> list[range]:
     if not 1 <= workers <= num_layers:
         raise ValueError(f"workers must be between 1 and the model's {num_layers} layers, got {workers}")
     bounds = [round(i * num_layers / workers) for i in range(workers + 1)]
-    return [range(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [range(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 class StagedWan:
