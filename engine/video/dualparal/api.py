@@ -50,21 +50,27 @@ def split_layers(num_layers: int, workers: int, decode_layers: float) -> list[in
 
 @torch.no_grad()
 def _decode_cost_in_layers(parts: WanParts, request: LongVideoRequest) -> float:
-    """Measured cost of decoding one block, in units of one layer's share of one block's steps."""
+    """Measured cost of decoding one block, in units of one layer's share of one block's steps.
+
+    Timed in CPU time of this process, so that other load on the machine does not skew the split.
+    """
     ratio = parts.spatial_ratio
-    lat = torch.zeros(1, parts.latent_channels, request.block_frames, request.height // ratio, request.width // ratio)
+    size = (request.height // ratio, request.width // ratio)
+    window = torch.zeros(1, parts.latent_channels, request.block_frames + request.context_frames, *size)
     model = parts.transformer
     text = torch.zeros(2 if request.guidance != 1.0 else 1, 4, model.config.text_dim)
-    x = lat.expand(text.shape[0], -1, -1, -1, -1)
-    model(x, torch.full((text.shape[0],), 500.0), text)
-    started = time.perf_counter()
-    model(x, torch.full((text.shape[0],), 500.0), text)
-    per_layer = (time.perf_counter() - started) / len(model.blocks)
+    x = window.expand(text.shape[0], -1, -1, -1, -1)
+    timestep = torch.full((text.shape[0],), 500.0)
+    model(x, timestep, text)
+    started = time.process_time()
+    model(x, timestep, text)
+    per_layer = (time.process_time() - started) / len(model.blocks)
     decoder = make_decoder(parts.vae)
-    decoder.decode(lat[:, :, :1])
-    started = time.perf_counter()
-    decoder.decode(lat)
-    return (time.perf_counter() - started) / (per_layer * request.steps)
+    block = window[:, :, : request.block_frames]
+    decoder.decode(block)
+    started = time.process_time()
+    decoder.decode(block)
+    return (time.process_time() - started) / (per_layer * request.steps)
 
 
 def run_worker(factory: PartsFactory, request: LongVideoRequest, group: PipelineGroup, *,

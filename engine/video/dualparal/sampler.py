@@ -23,6 +23,7 @@ import torch
 from engine.video.dualparal.cache import BlockCache
 from engine.video.dualparal.decode import make_decoder
 from engine.video.dualparal.group import PipelineGroup
+from engine.video.dualparal.memory import release_freed_memory
 from engine.video.dualparal.parts import WanParts
 from engine.video.dualparal.plan import Task
 from engine.video.dualparal.request import LongVideoRequest
@@ -205,6 +206,7 @@ class DualParalSampler:
             store.pop(k, None)
         self.trajectory.pop(k - 1, None)
         self.cond.release(k)
+        release_freed_memory()
 
     def _drain(self, upto: int, on_block: BlockCallback) -> None:
         shape = (1, self.channels, self.plan.block_frames, self.lat_h, self.lat_w)
@@ -261,6 +263,7 @@ class DualParalSampler:
                     group.send(hidden, group.rank + 1)
                 if task.step == self.plan.steps - 1:
                     self.cond.release(task.block)
+                    release_freed_memory()
         group.flush()
         wall = time.perf_counter() - self.started
         layers = self.staged.layers
