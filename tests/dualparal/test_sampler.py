@@ -118,3 +118,13 @@ def test_a_hard_cut_moves_to_a_block_boundary_and_cuts_the_context():
     # before the cut the videos differ; after it nothing of the earlier scene leaks in
     assert not torch.allclose(a.latents[:, :, :6], b.latents[:, :, :6], atol=1e-3)
     assert torch.equal(a.latents[:, :, 6:], b.latents[:, :, 6:])
+
+
+def test_the_samplers_memory_does_not_grow_with_length(reference):
+    _, stats = reference  # 4 blocks: the queue of 3 steps is full
+    longer = generate_long_video(FACTORY, small_request(num_frames=161))
+    assert longer["blocks"] == 14
+    assert longer["peak_state_mb_total"] == stats["peak_state_mb_total"] > 0
+    full_short = generate_long_video(FACTORY, small_request(mode="full", num_frames=21))
+    full_long = generate_long_video(FACTORY, small_request(mode="full", num_frames=81))
+    assert full_long["peak_state_mb_total"] > 2 * full_short["peak_state_mb_total"]  # the whole latent video

@@ -224,6 +224,7 @@ def stats_for(request: LongVideoRequest, reports: list[WorkerReport], first_bloc
         "bubble_fraction": sum(r.wait_s for r in reports) / sum(r.wall_s for r in reports),
         "max_worker_cpu_s": max(r.cpu_s for r in reports),
         "peak_rss_mb_total": sum(r.peak_rss_mb for r in reports),
+        "peak_state_mb_total": sum(r.peak_state_mb for r in reports),
         "layer_split": [r.layers[1] - r.layers[0] for r in reports],
         "worker_reports": [asdict(r) for r in reports],
     }

@@ -82,5 +82,6 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     wall = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     layers = len(model.blocks)
-    return WorkerReport(0, (0, layers), wall, time.process_time() - cpu_started, 0.0, forwards, rss, wall,
+    state = (latents.nbytes * 2 + count.nbytes + sum(t.nbytes for t in texts)) / 2**20
+    return WorkerReport(0, (0, layers), wall, time.process_time() - cpu_started, 0.0, forwards, rss, state, wall,
                         plan.blocks)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from engine.video.dualparal.attention import WindowAttnProcessor
 from engine.video.dualparal.cache import BlockCache
 from engine.video.dualparal.decode import make_decoder
 from engine.video.dualparal.group import PipelineGroup
@@ -56,6 +57,7 @@ class WorkerReport:
     wait_s: float
     forwards: int
     peak_rss_mb: float
+    peak_state_mb: float  # the sampler's own tensors: latents, contexts, feature cache, prompt projections
     first_block_s: float | None
     blocks: int  # blocks of the whole video (including reused ones)
 
@@ -92,6 +94,9 @@ class BlockConditioning:
     def release(self, block: int) -> None:
         self._projected.pop(block, None)
 
+    def nbytes(self) -> int:
+        return sum(t.nbytes for t in self._projected.values())
+
 
 class DualParalSampler:
     """One worker's share of a DualParal generation."""
@@ -118,6 +123,7 @@ class DualParalSampler:
         self.fps = request.fps
         self.cache = cache
         self.forwards = 0
+        self.peak_state = 0
         if group.first:
             self.noise = NoisePool(request.seed, self.channels, self.lat_h, self.lat_w, request.pool_frames)
             self.decoder = make_decoder(parts.vae) if parts.vae is not None else None
@@ -172,7 +178,20 @@ class DualParalSampler:
         window.write_tokens = slice(old * self.tpf, (old + self.plan.context_frames) * self.tpf) if writes else None
         hidden = self.staged.run_layers(hidden, self.cond.text(task.block), modulation, (cos[:, :split], sin[:, :split]))
         self.forwards += 1
+        self.peak_state = max(self.peak_state, self._state_bytes())
         return hidden, temb
+
+    def _state_bytes(self) -> int:
+        """Bytes of the tensors this worker keeps between forwards."""
+        held = self.cond.nbytes()
+        for block in self.staged.model.blocks:
+            cache = getattr(getattr(block, "attn1", None), "processor", None)
+            if isinstance(cache, WindowAttnProcessor) and cache.cache is not None:
+                held += sum(t.nbytes for t in cache.cache)
+        if self.group.first:
+            stores = (self.latents.values(), self.inputs.values(), *self.trajectory.values())
+            held += sum(t.nbytes for store in stores for t in store)
+        return held
 
     def _head(self, task: Task, hidden: torch.Tensor, temb: torch.Tensor) -> torch.Tensor:
         old, own, _ = self._frames(task)
@@ -269,4 +288,4 @@ class DualParalSampler:
         layers = self.staged.layers
         cpu = time.process_time() - cpu_started
         return WorkerReport(group.rank, (layers.start, layers.stop), wall, cpu, group.wait_s, self.forwards,
-                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.first_block_s, self.plan.blocks)
+                            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, self.peak_state / 2**20, self.first_block_s, self.plan.blocks)
