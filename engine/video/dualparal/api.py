@@ -29,7 +29,7 @@ from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.sampler import BlockCallback, DualParalSampler, WorkerReport
 from engine.video.dualparal.stages import layer_slices
 
-_GROUP_TIMEOUT = datetime.timedelta(minutes=10)
+GROUP_TIMEOUT = datetime.timedelta(minutes=10)
 
 
 def split_layers(num_layers: int, workers: int, decode_layers: float) -> list[int]:
@@ -110,7 +110,7 @@ def _free_port() -> int:
 
 def _local_worker(rank: int, world: int, port: int, kwargs: dict[str, Any]) -> None:
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
-                            timeout=_GROUP_TIMEOUT)
+                            timeout=GROUP_TIMEOUT)
     try:
         run_worker(group=PipelineGroup.current(), **kwargs)
     finally:
@@ -151,7 +151,7 @@ def generate_long_video(factory: PartsFactory, request: LongVideoRequest, *, wor
         if threads_per_worker:
             torch.set_num_threads(threads_per_worker)
         parts = factory()
-        reports, first_block = [run_baseline(parts, request, on_block)], 0
+        reports, first_block = [run_baseline(parts, request, on_block, check_cancel)], 0
     else:
         if threads_per_worker:
             torch.set_num_threads(threads_per_worker)
@@ -179,7 +179,7 @@ def _run_local_group(workers: int, factory: PartsFactory, parts: WanParts, kwarg
         child.start()
     try:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=0, world_size=workers,
-                                timeout=_GROUP_TIMEOUT)
+                                timeout=GROUP_TIMEOUT)
         try:
             reports = run_worker(lambda: parts, group=PipelineGroup.current(), on_block=on_block,
                                  check_cancel=check_cancel, **kwargs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import resource
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -34,7 +35,8 @@ def _windows(latent_frames: int, size: int, overlap: int) -> list[tuple[int, int
 
 
 @torch.no_grad()
-def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCallback) -> WorkerReport:
+def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCallback,
+                 check_cancel: Callable[[], None] | None = None) -> WorkerReport:
     """Generate ``request`` with mode ``full`` or ``window`` in this process."""
     plan = request.plan(parts.temporal_factor)
     ratio = parts.spatial_ratio
@@ -66,6 +68,8 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     cpu_started = time.process_time()
     forwards = 0
     for t in scheduler.timesteps:
+        if check_cancel is not None:
+            check_cancel()
         velocity = torch.zeros_like(latents)
         count = torch.zeros(1, 1, latent_frames, 1, 1)
         for (a, b), text in zip(windows, texts):

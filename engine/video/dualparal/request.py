@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from engine.video.dualparal.plan import BlockPlan, blocks_for
@@ -31,7 +31,7 @@ class LongVideoRequest:
     feature_cache: bool = True
     mode: Mode = "dualparal"
     negative_prompt: str = ""
-    noise_pool_frames: int = field(default=0)  # 0: one block's worth of frames
+    noise_pool_frames: int = 0  # 0: one block's worth of frames
 
     def __post_init__(self) -> None:
         if self.num_frames < 1:

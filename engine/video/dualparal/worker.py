@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from engine.video.dualparal.api import _GROUP_TIMEOUT, run_worker, stats_for
+from engine.video.dualparal.api import GROUP_TIMEOUT, run_worker, stats_for
 from engine.video.dualparal.group import PipelineGroup
 from engine.video.dualparal.parts import PartsFactory
 from engine.video.dualparal.request import LongVideoRequest
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         device = torch.device("cuda", local)
     else:
         device = torch.device("cpu")
-    dist.init_process_group("nccl" if args.device == "cuda" else "gloo", timeout=_GROUP_TIMEOUT)
+    dist.init_process_group("nccl" if args.device == "cuda" else "gloo", timeout=GROUP_TIMEOUT)
     try:
         group = PipelineGroup.current(device)
         blocks: list[BlockOutput] = []
