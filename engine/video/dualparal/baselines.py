@@ -47,7 +47,7 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     latents = latents[:, :, :latent_frames]
     duration = request.duration
     embeds = PromptEmbeddings([*request.prompts.texts(duration), request.negative_prompt], parts.encode_prompts)
-    guided = request.guidance != 1.0
+    guided = request.guidance > 1.0
 
     def text_for(first: int, last: int) -> torch.Tensor:
         start = first_video_frame(first, parts.temporal_factor)

@@ -73,7 +73,7 @@ class BlockConditioning:
         texts = self._timeline.texts(request.duration)
         self._embeds = PromptEmbeddings([*texts, request.negative_prompt], parts.encode_prompts)
         self._negative = {request.negative_prompt: 1.0}
-        self._guided = request.guidance != 1.0
+        self._guided = request.guidance > 1.0
         self._request, self._parts, self._staged, self._spans = request, parts, staged, spans
         self._projected: dict[int, torch.Tensor] = {}
 
@@ -117,7 +117,7 @@ class DualParalSampler:
         self.scheduler = copy.deepcopy(parts.scheduler)
         self.scheduler.set_timesteps(request.steps)
         self.level = [float(t) for t in self.scheduler.timesteps] + [0.0]  # timestep after i steps
-        self.batch = 2 if request.guidance != 1.0 else 1
+        self.batch = 2 if request.guidance > 1.0 else 1
         self.spans = [self.plan.video_span(k) for k in range(self.plan.blocks)]
         self.cond = BlockConditioning(parts, request, self.staged, self.spans)
         self.fps = request.fps
