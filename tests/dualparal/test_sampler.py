@@ -128,3 +128,11 @@ def test_the_samplers_memory_does_not_grow_with_length(reference):
     full_short = generate_long_video(FACTORY, small_request(mode="full", num_frames=21))
     full_long = generate_long_video(FACTORY, small_request(mode="full", num_frames=81))
     assert full_long["peak_state_mb_total"] > 2 * full_short["peak_state_mb_total"]  # the whole latent video
+
+
+def test_guidance_one_runs_without_the_unconditional_pass(reference):
+    out, _ = reference
+    unguided = Collector()
+    generate_long_video(FACTORY, small_request(guidance=1.0), on_block=unguided)
+    assert unguided.frames.shape == out.frames.shape
+    assert not torch.allclose(unguided.latents, out.latents, atol=1e-3)
