@@ -81,12 +81,34 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
 
 
+def _cpu_per_frame(row: dict) -> float:
+    return row["max_worker_cpu_s"] / row["frames"]
+
+
+def _print_parallel(rows: dict, same: float, load_before: tuple, as_json: bool) -> None:
+    one, two = rows["parallel/1 worker"], rows["parallel/2 workers"]
+    summary = {"parallel_speedup_2_workers": one["sampling_s"] / two["sampling_s"],
+               "parallel_cpu_bound_speedup": one["max_worker_cpu_s"] / two["max_worker_cpu_s"],
+               "parallel_max_latent_difference": same, "parallel_bubble_fraction": two["bubble_fraction"],
+               "layer_split": two["layer_split"]}
+    if as_json:
+        print(json.dumps({"rows": rows, "summary": summary, "load_average": [load_before, os.getloadavg()]}))
+        return
+    print(f"load average before/after: {load_before} / {os.getloadavg()}")
+    for name, row in rows.items():
+        print(f"{name:20} sampling {row['sampling_s']:8.2f} s   busiest worker CPU {row['max_worker_cpu_s']:8.2f} s")
+    for key, value in summary.items():
+        print(f"{key:36} {value}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="DualParal long-video benchmark")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--quick", action="store_true", help="shorter videos and fewer steps (a smoke run)")
     parser.add_argument("--layers", type=int, default=8, help="transformer blocks of the tiny random model")
     parser.add_argument("--steps", type=int, default=10, help="denoising steps (the queue holds steps + 1 blocks)")
+    parser.add_argument("--parallel-only", action="store_true",
+                        help="only the 1-worker vs 2-worker rows, back to back (for a quiet moment)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -101,11 +123,17 @@ def main() -> None:
     long_s, minute_s = 4 * base_s, (15.0 if args.quick else 60.0)
     lengths = {"dualparal": base_s, "window": base_s, "full": base_s / 4}
     common = {"size": 64, "steps": steps, "block_frames": 3, "context_frames": 1, "layers": args.layers,
-                  "threads": 1, "workers": 1, "mode": "dualparal"}
+              "threads": 1, "workers": 1, "mode": "dualparal"}
     rows: dict[str, dict] = {}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
+        if args.parallel_only:
+            rows["parallel/1 worker"] = run(dict(common, seconds=long_s), tmp, "dualparal_4x")
+            rows["parallel/2 workers"] = run(dict(common, seconds=long_s, workers=2), tmp, "par2")
+            same = torch.load(tmp / "par2.pt").sub(torch.load(tmp / "dualparal_4x.pt")).abs().max().item()
+            _print_parallel(rows, same, load_before, args.json)
+            return
         for mode in ("dualparal", "full", "window"):
             for tag, seconds in (("base", lengths[mode]), ("4x", 4 * lengths[mode])):
                 rows[f"cost/{mode}/{tag}"] = run(dict(common, mode=mode, seconds=seconds), tmp, f"{mode}_{tag}")
@@ -122,8 +150,8 @@ def main() -> None:
 
     summary = {
         "dualparal_time_per_frame_4x_over_base": ratio("cost/dualparal/4x", "cost/dualparal/base", "time_per_frame_s"),
-        "dualparal_cpu_per_frame_4x_over_base": (rows["cost/dualparal/4x"]["max_worker_cpu_s"] / rows["cost/dualparal/4x"]["frames"])
-        / (rows["cost/dualparal/base"]["max_worker_cpu_s"] / rows["cost/dualparal/base"]["frames"]),
+        "dualparal_cpu_per_frame_4x_over_base": _cpu_per_frame(rows["cost/dualparal/4x"])
+        / _cpu_per_frame(rows["cost/dualparal/base"]),
         "dualparal_memory_4x_over_base": ratio("cost/dualparal/4x", "cost/dualparal/base", "peak_rss_mb_total"),
         "dualparal_state_memory_4x_over_base": ratio("cost/dualparal/4x", "cost/dualparal/base",
                                                      "peak_state_mb_total"),
