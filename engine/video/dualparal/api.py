@@ -28,6 +28,7 @@ from engine.video.dualparal.parts import PartsFactory, WanParts
 from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.sampler import BlockCallback, DualParalSampler, WorkerReport
 from engine.video.dualparal.stages import layer_slices
+from engine.workers.lifetime import die_with_parent
 
 GROUP_TIMEOUT = datetime.timedelta(minutes=10)
 
@@ -109,6 +110,7 @@ def _free_port() -> int:
 
 
 def _local_worker(rank: int, world: int, port: int, kwargs: dict[str, Any]) -> None:
+    die_with_parent()
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world,
                             timeout=GROUP_TIMEOUT)
     try:
