@@ -63,7 +63,7 @@ def run(params: VideoGenerateParams, ctx: JobContext) -> dict:
     except models.ModelError as exc:
         raise ValueError(str(exc)) from None
     _check_size(params, model)
-    if params.mode != "full" or params.prompts:
+    if params.mode != "full" or params.prompts or params.noise != "pool":
         return run_long(params, ctx, model, functools.partial(_write_sidecar, ctx))
     frames = _check_fits(params, model)
     ctx.check_cancel()

@@ -63,7 +63,7 @@ def long_request(params: VideoGenerateParams, model: models.VideoModel) -> LongV
         prompts=PromptTimeline(params.prompt, timed), num_frames=model.frames_for(params.total_frames()),
         height=params.height, width=params.width, steps=params.steps, guidance=params.guidance,
         seed=params.seed, fps=params.fps, block_frames=block, context_frames=context, mode=params.mode,
-        negative_prompt=params.negative_prompt)
+        negative_prompt=params.negative_prompt, noise=params.noise, noise_options=dict(params.noise_options))
 
 
 def _cache_dir(ctx: JobContext, params: VideoGenerateParams) -> Path:

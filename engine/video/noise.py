@@ -1,4 +1,5 @@
-"""Coordinated noise initialisation for block-wise long-video sampling.
+"""Coordinated noise initialisation for block-wise long-video sampling, and the choice among
+initialisers: the built-in shared pool, or a plugin's ``noise_initialisers`` contribution.
 
 Every block's initial noise is a seeded shuffle of one shared pool of noise frames (FreeNoise-style):
 blocks far apart start from the same frames in a different order, which keeps the video's global
@@ -8,7 +9,18 @@ communication and no state.
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 import torch
+
+BUILTIN = "pool"
+
+
+class NoiseInitialiser(Protocol):
+    """What a noise initialiser is: built from ``(seed, channels, height, width, options)`` (latent
+    sizes), it gives each block's initial noise, (1, C, frames, H, W), from the block index alone."""
+
+    def block_noise(self, block: int, frames: int) -> torch.Tensor: ...
 
 
 class NoisePool:
@@ -34,3 +46,23 @@ class NoisePool:
             for _ in range(-(-frames // self.pool_frames))
         ])[:frames]
         return self.pool[:, order].unsqueeze(0).clone()
+
+
+def make_initialiser(name: str, options: dict[str, Any], seed: int, channels: int, height: int, width: int,
+                     pool_frames: int) -> NoiseInitialiser:
+    """The initialiser called ``name``: ``pool`` (built in) or an enabled plugin's contribution."""
+    if name == BUILTIN:
+        return NoisePool(seed, channels, height, width, pool_frames)
+    from engine.plugins import PluginError, PluginManager
+
+    manager = PluginManager()
+    manager.discover()
+    found = {c.id: c for c in manager.contributions("noise_initialisers")}
+    if name not in found:
+        raise ValueError(f"noise: no noise initialiser {name!r}; available: {', '.join([BUILTIN, *sorted(found)])} "
+                         "(enable its plugin with noiseloom plugins enable)")
+    try:
+        factory = manager.load(found[name])
+    except PluginError as exc:
+        raise ValueError(f"noise: {exc}") from None
+    return factory(seed, channels, height, width, dict(options))

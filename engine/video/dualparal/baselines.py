@@ -21,7 +21,6 @@ from engine.video.dualparal.parts import WanParts
 from engine.video.dualparal.plan import first_video_frame, latent_frames_for
 from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.sampler import BlockCallback, BlockOutput, WorkerReport
-from engine.video.noise import NoisePool
 from engine.video.prompts import PromptEmbeddings
 
 
@@ -42,7 +41,7 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     ratio = parts.spatial_ratio
     lat_h, lat_w = request.height // ratio, request.width // ratio
     latent_frames = latent_frames_for(request.num_frames, parts.temporal_factor)
-    pool = NoisePool(request.seed, parts.latent_channels, lat_h, lat_w, request.pool_frames)
+    pool = request.initialiser(parts.latent_channels, lat_h, lat_w)
     latents = torch.cat([pool.block_noise(k, plan.block_frames) for k in range(plan.blocks)], dim=2)
     latents = latents[:, :, :latent_frames]
     duration = request.duration

@@ -6,9 +6,11 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from engine.video.dualparal.plan import BlockPlan, blocks_for
+from engine.video.noise import BUILTIN as BUILTIN_NOISE
+from engine.video.noise import NoiseInitialiser, make_initialiser
 from engine.video.prompts import PromptTimeline
 
 Mode = Literal["dualparal", "full", "window"]
@@ -32,6 +34,8 @@ class LongVideoRequest:
     mode: Mode = "dualparal"
     negative_prompt: str = ""
     noise_pool_frames: int = 0  # 0: one block's worth of frames
+    noise: str = BUILTIN_NOISE  # "pool" or a plugin's noise initialiser
+    noise_options: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.num_frames < 1:
@@ -62,6 +66,11 @@ class LongVideoRequest:
     @property
     def pool_frames(self) -> int:
         return self.noise_pool_frames or self.block_frames
+
+    def initialiser(self, channels: int, height: int, width: int) -> NoiseInitialiser:
+        """The initial-noise source of this request for latents of (channels, height, width)."""
+        return make_initialiser(self.noise, self.noise_options, self.seed, channels, height, width,
+                                self.pool_frames)
 
     def fingerprint(self, model_name: str) -> str:
         """A digest of everything but the prompts and the length that shapes each block's content."""

@@ -29,7 +29,6 @@ from engine.video.dualparal.parts import WanParts
 from engine.video.dualparal.plan import Task
 from engine.video.dualparal.request import LongVideoRequest
 from engine.video.dualparal.stages import StagedWan
-from engine.video.noise import NoisePool
 from engine.video.prompts import PromptEmbeddings
 
 
@@ -125,7 +124,7 @@ class DualParalSampler:
         self.forwards = 0
         self.peak_state = 0
         if group.first:
-            self.noise = NoisePool(request.seed, self.channels, self.lat_h, self.lat_w, request.pool_frames)
+            self.noise = request.initialiser(self.channels, self.lat_h, self.lat_w)
             self.decoder = make_decoder(parts.vae) if parts.vae is not None else None
             self.latents: dict[int, torch.Tensor] = {}
             self.schedulers: dict[int, object] = {}
