@@ -1,9 +1,9 @@
 """The masker x gain search in the feature domain.
 
 Assumption: the masker and the soundscape are uncorrelated, so the band power of their mix is the
-sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every frame and band. This
-is exact in expectation for independent sources and only fails by their cross term over a frame
-(``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
+sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every sub-frame and band.
+This is exact in expectation for independent sources and only fails by their cross term over a
+sub-frame (``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
 combination's indicators are computed from band powers at once, without mixing a single waveform.
 
 Gains follow ARAUS: the soundscape-to-masker ratio (SMR, ``snr_db``) is the soundscape's LAeq minus
