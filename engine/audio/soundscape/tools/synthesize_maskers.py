@@ -1,6 +1,6 @@
 """Render the builtin masker bank and the demo traffic soundscape (deterministic: fixed seeds).
 
-    python scripts/soundscape/synthesize_maskers.py [--out resources/maskers] [--examples resources/examples]
+    python -m engine.audio.soundscape.tools.synthesize_maskers [--out resources/maskers] [--examples resources/examples]
 
 Writes 16-bit FLAC at 44.1 kHz, 30 s each, and ``manifest.json`` beside them.
 """
@@ -10,14 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from engine.audio.io import write_audio
 from engine.audio.soundscape.synthesis import RECIPES, SAMPLE_RATE, render_masker, traffic
+from engine.resources import resources_dir
 
 LICENCE = "CC0-1.0 (synthesised by NoiseLoom)"
 DURATION_S = 30.0
@@ -36,10 +34,9 @@ def write_json(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    root = Path(__file__).resolve().parents[2]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=root / "resources" / "maskers")
-    ap.add_argument("--examples", type=Path, default=root / "resources" / "examples")
+    ap.add_argument("--out", type=Path, default=resources_dir() / "maskers")
+    ap.add_argument("--examples", type=Path, default=resources_dir() / "examples")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     args.examples.mkdir(parents=True, exist_ok=True)
