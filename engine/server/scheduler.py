@@ -63,7 +63,7 @@ class Scheduler:
         """Cancel a pending, interrupted or running job; raises TransitionError for finished ones."""
         with self._lock:
             running = self._running.get(job_id)
-            if running is None:
+            if running is None or self.queue.get(job_id)["status"] != "running":
                 job = self.queue.transition(job_id, "canceled", "canceled by the user")
                 self._publish_status(job)
                 return job
