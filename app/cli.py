@@ -190,7 +190,9 @@ def cmd_soundscape_render(args: argparse.Namespace) -> int:
 def cmd_spatial_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     params: dict[str, Any] = {"scene_path": str(Path(args.scene).resolve()), "format": args.format,
-                              "output": f"render{out.suffix or '.wav'}", "verify": args.verify}
+                              "output": f"render{out.suffix or '.wav'}", "verify": args.verify,
+                              "verify_mode": args.verify_mode, "doppler": args.doppler, "seed": args.seed,
+                              "air_absorption": not args.no_air_absorption, "stereo_itd": not args.no_itd}
     outputs = {params["output"]: out}
     if args.hrtf:
         params["hrtf"] = str(Path(args.hrtf).resolve())
@@ -390,7 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     spatial_render.add_argument("--out", required=True)
     spatial_render.add_argument("--annotations", help="also write the DCASE metadata CSV here")
     spatial_render.add_argument("--verify", action="store_true", help="localise the render, print the metrics")
+    spatial_render.add_argument("--verify-mode", choices=("stems", "mixture"), default="stems",
+                                help="stems: each source localised alone; mixture: the FOA mix (needs --format foa)")
     spatial_render.add_argument("--hrtf", help="a SOFA SimpleFreeFieldHRIR file (default: MIT KEMAR)")
+    spatial_render.add_argument("--doppler", action="store_true", help="pitch shift of moving sources")
+    spatial_render.add_argument("--no-air-absorption", action="store_true")
+    spatial_render.add_argument("--no-itd", action="store_true", help="stereo: level panning only")
+    spatial_render.add_argument("--seed", type=int, default=0, help="seed of the room's late tail")
     _engine_options(spatial_render)
     spatial_render.set_defaults(func=cmd_spatial_render)
 

@@ -41,7 +41,7 @@ from engine.audio.analysis.doa import binaural_lateral_doa, foa_intensity_doa, g
 from engine.audio.analysis.seld_metrics import angular_distance
 from engine.audio.analysis.verify import verify_scene
 from engine.audio.spatial.render import RenderOptions, render_array, render_to_file
-from engine.audio.spatial.sofa import load_hrtf, read_sofa
+from engine.audio.spatial.sofa import default_sofa, load_hrtf, read_sofa
 from engine.audio.spatial.spec import Scene
 from engine.audio.spatial.trajectory import Trajectory
 
@@ -133,7 +133,7 @@ def moving_f20(duration: float) -> dict:
 
 
 def binaural_itd() -> dict:
-    kemar = read_sofa(Path(__file__).resolve().parents[1] / "resources" / "hrtf" / "MIT_KEMAR_normal_pinna.sofa")
+    kemar = read_sofa(default_sofa())
     horizontal = np.where(kemar.directions[:, 1] == 0)[0]
     diffs, swaps = [], 0
     for i in horizontal:

@@ -189,3 +189,15 @@ def test_directions_the_hrtf_set_lacks_are_reported(tmp_path):
     info = render_to_file(scene, None, RenderOptions(), tmp_path / "low.wav")
     assert "below elevation -40" in info["warnings"][0]
     assert render_to_file(scene, None, RenderOptions(fmt="foa"), tmp_path / "foa.wav")["warnings"] == []
+
+
+def test_a_masker_from_the_bank_is_a_source():
+    scene = one_source_scene(static(45.0), duration=0.5).model_dump()
+    scene["sources"][0] = {"name": "water", "masker": "fountain", "fit": "loop", "trajectory": static(45.0)}
+    from engine.audio.spatial.spec import Scene
+
+    out = render_array(Scene.model_validate(scene), None, RenderOptions(fmt="foa"))
+    assert level_db(out[0]) > -60
+    scene["sources"][0]["masker"] = "no_such_masker"
+    with pytest.raises(ValueError, match="not in the masker bank; known: .*fountain"):
+        render_array(Scene.model_validate(scene), None, RenderOptions(fmt="foa"))

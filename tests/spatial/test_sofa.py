@@ -6,22 +6,22 @@ import h5py
 import numpy as np
 import pytest
 
-from engine.audio.spatial.sofa import DEFAULT_SOFA, read_sofa
+from engine.audio.spatial.sofa import default_sofa, read_sofa
 
 
 def test_kemar_set_reads_with_its_conventions():
-    hrtf = read_sofa(DEFAULT_SOFA)
+    hrtf = read_sofa(default_sofa())
     assert hrtf.irs.shape == (710, 2, 512) and hrtf.sample_rate == 44100
     left = hrtf.nearest(np.array([90.0]), np.array([0.0]))[0]
     assert tuple(hrtf.directions[left]) == (90.0, 0.0)
     # SOFA azimuth is counter-clockwise like ours: at +90 the left ear (index 0) is louder
     energy = np.sum(hrtf.irs[left] ** 2, axis=-1)
     assert energy[0] > 4 * energy[1]
-    assert (DEFAULT_SOFA.parent / "NOTICE.md").read_text().count("Gardner") >= 1
+    assert (default_sofa().parent / "NOTICE.md").read_text().count("Gardner") >= 1
 
 
 def test_resampling_keeps_the_frequency_response():
-    hrtf = read_sofa(DEFAULT_SOFA)
+    hrtf = read_sofa(default_sofa())
     up = hrtf.resampled(48000)
     i = 100
     for ear in range(2):
@@ -60,7 +60,7 @@ def test_any_simple_free_field_file_loads_with_cartesian_positions(tmp_path):
 
 
 def test_truncation_for_reflections_keeps_most_energy():
-    hrtf = read_sofa(DEFAULT_SOFA).resampled(48000)
+    hrtf = read_sofa(default_sofa()).resampled(48000)
     short = hrtf.truncated(256)
     assert short.taps == 256
     kept = np.sum(short.irs.astype(float) ** 2, axis=-1) / np.sum(hrtf.irs.astype(float) ** 2, axis=-1)

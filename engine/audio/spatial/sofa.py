@@ -14,8 +14,9 @@ import numpy as np
 import soxr
 
 from engine.audio.spatial.trajectory import unit_vectors
+from engine.resources import resource_path
 
-DEFAULT_SOFA = Path(__file__).resolve().parents[3] / "resources" / "hrtf" / "MIT_KEMAR_normal_pinna.sofa"
+DEFAULT_SOFA_NAME = "MIT_KEMAR_normal_pinna.sofa"
 SUPPORTED_CONVENTION = "SimpleFreeFieldHRIR"
 
 
@@ -112,7 +113,12 @@ def _apply_delays(irs: np.ndarray, delays: np.ndarray) -> np.ndarray:
     return out
 
 
+def default_sofa() -> Path:
+    """The shipped MIT KEMAR set in the resources folder."""
+    return resource_path("hrtf", DEFAULT_SOFA_NAME)
+
+
 @lru_cache(maxsize=4)
 def load_hrtf(path: str | None, sample_rate: int) -> HrtfSet:
     """The HRTF set at ``path`` (default MIT KEMAR) resampled to ``sample_rate``; cached."""
-    return read_sofa(path or DEFAULT_SOFA).resampled(sample_rate)
+    return read_sofa(path or default_sofa()).resampled(sample_rate)

@@ -1,7 +1,7 @@
 """Source signals on the scene's timeline, block by block (memory flat in the scene's length).
 
-A file source is read with soundfile, mixed to mono and resampled to the scene rate with a streaming
-soxr resampler; a generator source makes noise or a tone from its seed. Before ``start`` the source is
+A file source (or a masker of the soundscape room's bank, by name) is read with soundfile, mixed to
+mono and resampled to the scene rate with a streaming soxr resampler; a generator source makes noise or a tone from its seed. Before ``start`` the source is
 silent; a sound shorter than the rest of the scene is padded with silence or looped (``fit``); a longer
 one is simply not read past the end of the scene.
 """
@@ -15,6 +15,7 @@ import soundfile as sf
 import soxr
 from scipy.signal import lfilter
 
+from engine.audio.soundscape.maskers import index_maskers
 from engine.audio.spatial.spec import Generator, Source
 
 _PINK_B = np.array([0.049922035, -0.095993537, 0.050612699, -0.004408786])
@@ -106,6 +107,14 @@ class _GeneratorReader:
         pass
 
 
+def masker_path(name: str) -> Path:
+    """The file of the builtin masker called ``name``; the error lists the known names."""
+    known = {m.name: m.path for m in index_maskers().maskers}
+    if name not in known:
+        raise ValueError(f"masker {name!r} is not in the masker bank; known: {', '.join(sorted(known))}")
+    return Path(known[name])
+
+
 class SourceStream:
     """A source's dry signal on the scene timeline at the scene's rate, with its gain applied."""
 
@@ -117,6 +126,8 @@ class SourceStream:
             if not path.is_absolute():
                 path = (base_dir or Path.cwd()) / path
             self._reader: _FileReader | _GeneratorReader = _FileReader(path, sample_rate, source.fit == "loop")
+        elif source.masker is not None:
+            self._reader = _FileReader(masker_path(source.masker), sample_rate, source.fit == "loop")
         else:
             self._reader = _GeneratorReader(source.generator, sample_rate)
         self._gain = np.float32(10 ** (source.gain_db / 20))

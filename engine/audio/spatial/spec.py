@@ -75,6 +75,7 @@ class Source(_Strict):
     name: str = Field(..., min_length=1, max_length=100)
     audio: str | None = Field(None, min_length=1, description="audio file; relative paths are relative to the scene file")
     generator: Generator | None = Field(None, description="a generated sound instead of a file")
+    masker: str | None = Field(None, min_length=1, description="a masker of the builtin bank by name, e.g. 'fountain'")
     gain_db: float = Field(0.0, ge=-120, le=40, description="gain applied to the source in dB")
     trajectory: list[Keyframe] = Field(..., min_length=1, description="keyframes with increasing t")
     interpolation: Literal["linear", "smooth"] = "linear"
@@ -84,8 +85,10 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Source:
-        if (self.audio is None) == (self.generator is None):
-            raise ValueError(f"source {self.name!r}: give exactly one of 'audio' (a file) or 'generator'")
+        given = [k for k in ("audio", "generator", "masker") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"source {self.name!r}: give exactly one of 'audio' (a file), 'generator' or "
+                             f"'masker' (got {', '.join(given) or 'none'})")
         times = [k.t for k in self.trajectory]
         if any(b <= a for a, b in pairwise(times)):
             raise ValueError(f"source {self.name!r}: trajectory keyframe times must strictly increase, got {times}")
