@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 from PySide6.QtGui import QUndoCommand
 
-from app.project.audio import AudioClip, AudioTrack, SpatialDocument, SpatialSource
+from app.project.audio import AudioClip, AudioTrack, SpatialDocument, SpatialSettings, SpatialSource
 from app.project.commands import Edit
 from app.project.model import PlacementError
 from engine.audio.spatial.spec import Keyframe
@@ -45,17 +45,17 @@ class RemoveAudioClip(Edit):
         self.track.add_clip(self.clip)
 
 
-class SetAudioClip(Edit):
-    """Change one field of an audio clip (gain, fades, start); typing in one field merges."""
+class SetField(Edit):
+    """Change one field of an audio clip or of the spatial settings; edits of one field merge."""
 
-    def __init__(self, clip: AudioClip, field: str, value: Any):
+    def __init__(self, target: AudioClip | SpatialSettings, field: str, value: Any):
         super().__init__(f"Set {field.replace('_', ' ')}")
-        self.clip, self.field, self.value = clip, field, value
-        self.old = getattr(clip, field)
+        self.target, self.field, self.value = target, field, value
+        self.old = getattr(target, field)
 
     def check(self) -> None:
         try:
-            AudioClip.model_validate({**self.clip.model_dump(), self.field: self.value})
+            type(self.target).model_validate({**self.target.model_dump(), self.field: self.value})
         except ValidationError as exc:
             raise PlacementError(f"{self.field}: {exc.errors(include_url=False)[0]['msg']}") from None
 
@@ -63,16 +63,16 @@ class SetAudioClip(Edit):
         return _AUDIO_PROPERTY_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SetAudioClip) or (other.clip, other.field) != (self.clip, self.field):
+        if not isinstance(other, SetField) or other.target is not self.target or other.field != self.field:
             return False
         self.value = other.value
         return True
 
     def redo(self) -> None:
-        setattr(self.clip, self.field, self.value)
+        setattr(self.target, self.field, self.value)
 
     def undo(self) -> None:
-        setattr(self.clip, self.field, self.old)
+        setattr(self.target, self.field, self.old)
 
 
 class AddSource(Edit):
@@ -97,10 +97,12 @@ class SetTrajectory(Edit):
     Commands with the same non-zero ``gesture`` on the same source merge: one drag, one undo step."""
 
     def __init__(self, source: SpatialSource, keyframes: list[Keyframe], text: str = "Edit path",
-                 gesture: int = 0):
+                 gesture: int = 0, interpolation: str | None = None):
         super().__init__(text)
         self.source, self.new, self.gesture = source, list(keyframes), gesture
         self.old = list(source.trajectory)
+        self.old_interpolation = source.interpolation
+        self.interpolation = interpolation or source.interpolation
 
     def check(self) -> None:
         try:
@@ -119,9 +121,11 @@ class SetTrajectory(Edit):
         return True
 
     def redo(self) -> None:
+        self.source.interpolation = self.interpolation
         self.source.trajectory = self.new
 
     def undo(self) -> None:
+        self.source.interpolation = self.old_interpolation
         self.source.trajectory = self.old
 
 

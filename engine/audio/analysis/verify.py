@@ -16,7 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.audio.analysis.dcase_format import LABEL_FRAME_S, label_frames, rows_to_events, scene_rows, source_classes
+from engine.audio.analysis.dcase_format import (
+    LABEL_FRAME_S,
+    label_frames,
+    rows_to_events,
+    scene_rows,
+    source_classes,
+)
 from engine.audio.analysis.doa import (
     binaural_lateral_doa,
     foa_intensity_doa,
