@@ -36,6 +36,7 @@ from app.project.jobspec import (
 )
 from app.project.model import Project
 from app.project.snap import frame_of
+from app.sound_studio import SoundStudio
 from app.theme import Colors, icon
 from app.video_frames import VIDEO_SUFFIXES, FrameLoader
 from app.widgets.devices_panel import DevicesPanel
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._wire()
+        self.sound = SoundStudio(self)
         self._load_into_window(self.project, None)
         self.inspector.project_panel.set_models(self.models.models)
 
@@ -316,6 +318,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_project(project)
         self.inspector.project_panel.set_project(project)
         self.inspector.clip_panel.set_clip(project, None)
+        self.sound.set_project(project)
         project.settings.events.connect(self._settings_changed)
         self._settings_changed()
         self._update_title()
@@ -620,7 +623,9 @@ class MainWindow(QMainWindow):
             raise ValueError("nothing to export yet: generate the video first (Ctrl+Enter)")
         job = self.client.jobs.get(self.current_job or "")
         meta = sidecar(self.project, self.current_request, job)
-        return export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+        written = export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+        self.sound.add_soundtrack(Path(dest))
+        return written
 
     def export_dialog(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
@@ -642,6 +647,7 @@ class MainWindow(QMainWindow):
         self._jobs_timer.stop()
         self.player.pause()
         self.loader.stop()
+        self.sound.shutdown()
         self.client.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -54,6 +54,12 @@ class AudioClip(_Evented):
         return self.start + self.duration
 
 
+def _emitter(signal, clip: AudioClip):
+    def emit(*_args: object) -> None:
+        signal.emit(clip)
+    return emit
+
+
 class AudioTrack:
     """A row of audio clips (overlapping clips are mixed)."""
 
@@ -65,6 +71,7 @@ class AudioTrack:
         self.id = track_id or _id()
         self.name = name
         self._clips: list[AudioClip] = []
+        self._watchers: dict[str, object] = {}
         for clip in clips or []:
             self.add_clip(clip)
 
@@ -81,14 +88,15 @@ class AudioTrack:
     def add_clip(self, clip: AudioClip) -> AudioClip:
         self._clips.append(clip)
         self._clips.sort(key=lambda c: c.start)
-        clip.events.connect(lambda *_a, c=clip: self.clip_changed.emit(c))
+        watcher = self._watchers[clip.id] = _emitter(self.clip_changed, clip)
+        clip.events.connect(watcher)
         self.clip_added.emit(clip)
         return clip
 
     def remove_clip(self, clip_id: str) -> AudioClip:
         clip = next(c for c in self._clips if c.id == clip_id)
         self._clips.remove(clip)
-        clip.events.disconnect()
+        clip.events.disconnect(self._watchers.pop(clip.id))
         self.clip_removed.emit(clip)
         return clip
 
@@ -142,16 +150,19 @@ class SpatialDocument:
         if any(s.name == source.name for s in self.sources):
             raise ValueError(f"a source named {source.name!r} is already in the scene; pick another name")
         self.sources.insert(len(self.sources) if index is None else index, source)
-        source.events.connect(lambda *_a: self.changed.emit())
+        source.events.connect(self._source_changed)
         self.changed.emit()
         return source
 
     def remove_source(self, source_id: str) -> tuple[int, SpatialSource]:
         index = next(i for i, s in enumerate(self.sources) if s.id == source_id)
         source = self.sources.pop(index)
-        source.events.disconnect()
+        source.events.disconnect(self._source_changed)
         self.changed.emit()
         return index, source
+
+    def _source_changed(self, *_args: object) -> None:
+        self.changed.emit()
 
     def source(self, source_id: str) -> SpatialSource:
         return next(s for s in self.sources if s.id == source_id)

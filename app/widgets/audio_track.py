@@ -24,6 +24,7 @@ from app.project.audio_commands import AddAudioClip
 from app.project.commands import push
 from app.waveform import overview
 from app.widgets.playback import AudioPlayer, LevelMeter, Recorder, input_problem, output_problem
+from app.widgets.plots import own_menus
 from app.widgets.spectrogram import SpectrogramView
 
 KIND_COLOURS = {"file": "#4aa3df", "masker": "#2fbf71", "recording": "#e5484d", "render": "#b07cf0"}
@@ -42,7 +43,7 @@ class AudioTracksView(pg.PlotWidget):
         self.doc: AudioDocument | None = None
         self.selected: str | None = None
         self._boxes: list[tuple[AudioClip, float]] = []   # clip, row top
-        self.setMenuEnabled(False)
+        own_menus(self)
         self.setMouseEnabled(x=True, y=False)
         self.hideButtons()
         self.setLabel("bottom", "time", units="s")

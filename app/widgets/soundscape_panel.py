@@ -43,6 +43,7 @@ from app.project.audio_commands import AddAudioClip
 from app.project.commands import push
 from app.widgets.masker_bank import MaskerBankPanel
 from app.widgets.playback import AudioPlayer
+from app.widgets.plots import plot_widget
 
 PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 CIRCUMPLEX_LABELS = (("pleasant", 1.0, 0.0), ("annoying", -1.0, 0.0), ("eventful", 0.0, 1.0),
@@ -107,12 +108,12 @@ class SoundscapePanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self._draw_plots)
 
-        self.gain_plot = pg.PlotWidget(title="Pleasantness vs masker gain")
+        self.gain_plot = plot_widget("Pleasantness vs masker gain")
         self.gain_plot.setLabel("bottom", "masker gain", units="dB")
         self.gain_plot.setLabel("left", "predicted ISO pleasantness")
         self.gain_plot.addLegend(offset=(-10, 10))
         self.gain_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.circumplex = pg.PlotWidget(title="Circumplex (ISO 12913-3)")
+        self.circumplex = plot_widget("Circumplex (ISO 12913-3)")
         self.circumplex.setAspectLocked(True)
         self.circumplex.setXRange(-1, 1)
         self.circumplex.setYRange(-1, 1)

@@ -38,14 +38,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.client import EngineClient
 from app.audio_export import copy_atomic
+from app.client import EngineClient
 from app.engine_jobs import EngineJob
 from app.project.audio import FORMATS, ROOM_PRESETS, AudioDocument, SpatialSource
 from app.project.audio_commands import AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
 from app.widgets.masker_bank import BUILTIN_DIR, read_folder
 from app.widgets.playback import AudioPlayer
+from app.widgets.plots import own_menus
 from engine.audio.spatial.language import interpret, phrase_to_trajectory
 from engine.audio.spatial.spec import Keyframe
 from engine.audio.spatial.trajectory import Trajectory
@@ -75,7 +76,7 @@ class SpatialView(pg.PlotWidget):
         super().__init__()
         self.panel = panel
         self.setAspectLocked(True)
-        self.setMenuEnabled(False)
+        own_menus(self)
         self.hideButtons()
         self.hideAxis("left")
         self.hideAxis("bottom")

@@ -10,6 +10,8 @@ import soundfile as sf
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from scipy.signal import spectrogram as stft_power
 
+from app.widgets.plots import plot_widget
+
 MAX_SECONDS = 120.0
 ROWS = 160
 
@@ -29,7 +31,7 @@ class SpectrogramView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel("Spectrogram: select an audio clip")
-        self.plot = pg.PlotWidget()
+        self.plot = plot_widget()
         self.plot.setLabel("bottom", "time", units="s")
         self.plot.setLabel("left", "frequency (log)")
         self.image = pg.ImageItem()
