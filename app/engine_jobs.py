@@ -29,18 +29,25 @@ class EngineJob(QObject):
         self.dest = Path()
         self._files: dict[str, Path] = {}
         self._result: dict[str, Any] = {}
-        self._ended = False
+        self._ended = False          # the engine job ended (downloads may follow)
+        self._reported = True        # done or failed was emitted
+        self.done.connect(self._report)
+        self.failed.connect(self._report)
+
+    def _report(self, *_args: object) -> None:
+        self._reported = True
 
     @property
     def running(self) -> bool:
-        return self.client is not None and not self._ended
+        """From ``start`` until ``done`` or ``failed`` has fired."""
+        return not self._reported
 
     def start(self, client: EngineClient, kind: str, params: dict[str, Any], outputs: list[str],
               dest: Path, name: str = "") -> bool:
         """Submit the job; False (and ``failed``) when it is refused before it is sent."""
         request = {"version": 1, "kind": kind, "params": params, "name": name or kind, "priority": 0}
         errors = check_request(request)
-        self._ended = False
+        self._ended, self._reported = False, False
         if errors:
             self._fail("; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors))
             return False
