@@ -3,7 +3,9 @@
 A real session, not a mock-up: the main window starts a private local engine, shows the empty project
 (``main-empty.png``), loads the example project, generates it with the builtin model, captures the
 window while blocks are in flight (``main-running.png``) and once the whole video is back
-(``main-video.png``). Every image is 1600x960 (at least the 1280x800 the README needs).
+(``main-video.png``); then the sound panels after a masker search and a verified spatial render
+(``soundscape.png``, ``spatial.png``, see ``app.sound_screenshots``). Every image is 1600x960 (at least
+the 1280x800 the README needs).
 """
 
 from __future__ import annotations
@@ -44,12 +46,14 @@ def grab(window, path: Path) -> Path:
 
 def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float = 900.0,
                        project: Path = EXAMPLE) -> list[Path]:
-    """Write ``main-empty.png``, ``main-running.png`` and ``main-video.png`` to ``out_dir``."""
+    """Write ``main-empty.png``, ``main-running.png``, ``main-video.png``, ``soundscape.png`` and
+    ``spatial.png`` to ``out_dir``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
+    from app.sound_screenshots import sound_screenshots
     from app.theme import apply_theme
 
     out_dir = Path(out_dir)
@@ -96,6 +100,7 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
             window.timeline.set_selection([clips[len(clips) // 2].id])
             window.timeline.set_playhead(clips[len(clips) // 2].start + 0.5)
             written.append(grab(window, out_dir / "main-video.png"))
+            written += sound_screenshots(window, out_dir, timeout_s)
         finally:
             window.close()
             window.deleteLater()

@@ -102,7 +102,7 @@ class SoundscapePanel(QWidget):
 
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
@@ -113,8 +113,9 @@ class SoundscapePanel(QWidget):
         self.gain_plot.setLabel("left", "predicted ISO pleasantness")
         self.gain_plot.addLegend(offset=(-10, 10))
         self.gain_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.gain_plot.getAxis("left").enableAutoSIPrefix(False)
         self.circumplex = plot_widget("Circumplex (ISO 12913-3)")
-        self.circumplex.setAspectLocked(True)
+        self.circumplex.setMinimumWidth(300)
         self.circumplex.setXRange(-1, 1)
         self.circumplex.setYRange(-1, 1)
         self.circumplex.setLabel("bottom", "pleasantness")
@@ -125,11 +126,14 @@ class SoundscapePanel(QWidget):
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.gain_plot)
         plots.addWidget(self.circumplex)
-        plots.setSizes([500, 320])
-        body = QSplitter(Qt.Orientation.Vertical)
+        plots.setSizes([620, 340])
+        plots.setStretchFactor(0, 2)
+        plots.setStretchFactor(1, 1)
+        body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.table)
         body.addWidget(plots)
-        body.setSizes([220, 320])
+        body.setSizes([480, 960])
+        body.setStretchFactor(1, 2)
 
         self.play_a = QPushButton("A: bare")
         self.play_b = QPushButton("B: with masker")
@@ -243,6 +247,7 @@ class SoundscapePanel(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.clearSelection()
         for row in range(min(3, len(curves))):
             self._add_row_to_selection(row)
@@ -274,7 +279,7 @@ class SoundscapePanel(QWidget):
             plot.plot(xs, ys, pen=pg.mkPen("#3a3d44"))
         for text, x, y in CIRCUMPLEX_LABELS:
             label = pg.TextItem(text, color="#8a8f99", anchor=(0.5, 0.5))
-            label.setPos(x * 0.86, y * 0.86)
+            label.setPos(x * 0.9, y * 0.9)
             plot.addItem(label)
 
     def _draw_plots(self) -> None:

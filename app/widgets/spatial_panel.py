@@ -23,7 +23,7 @@ import numpy as np
 import pyqtgraph as pg
 import soundfile as sf
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QColor, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +55,8 @@ from engine.audio.spatial.trajectory import Trajectory
 PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 RINGS_M = (1, 3, 7, 15, 40)
 PATH_POINTS = 200
+SELD_LABELS = (("ER", "error_rate"), ("F", "f_score"), ("LE°", "localization_error"),
+               ("LR", "localization_recall"), ("SELD", "seld_score"))
 
 
 def to_view(azimuth: float, distance: float) -> tuple[float, float]:
@@ -80,7 +83,7 @@ class SpatialView(pg.PlotWidget):
         self.hideButtons()
         self.hideAxis("left")
         self.hideAxis("bottom")
-        limit = math.log2(41.0) + 0.3
+        limit = math.log2(16.0) + 0.6
         self.setXRange(-limit, limit)
         self.setYRange(-limit, limit)
         self.handles: dict[str, list[pg.TargetItem]] = {}
@@ -98,7 +101,7 @@ class SpatialView(pg.PlotWidget):
             label.setPos(r * 0.71, r * 0.71)
             self.addItem(label)
         for text, az in (("front", 0), ("left", 90), ("right", -90), ("back", 180)):
-            x, y = to_view(az, 52.0)
+            x, y = to_view(az, 22.0)
             self.addItem(_text(text, x, y, "#8a8f99"))
         self.plot([0], [0], pen=None, symbol="o", symbolSize=22, symbolBrush="#d0d4dc")
         self.plot([0], [0.45], pen=None, symbol="t1", symbolSize=10, symbolBrush="#d0d4dc")
@@ -146,7 +149,7 @@ class SpatialView(pg.PlotWidget):
         if points:
             arr = np.array(points)
             self.plot(arr[:, 0], arr[:, 1], pen=None, symbol="x", symbolSize=7,
-                      symbolPen=pg.mkPen(colour, width=1.5), symbolBrush=None)
+                      symbolPen=pg.mkPen(QColor(colour).lighter(170), width=1), symbolBrush=None)
 
 
 def _text(text: str, x: float, y: float, colour: str) -> pg.TextItem:
@@ -177,7 +180,7 @@ class SpatialPanel(QWidget):
 
         self.view = SpatialView(self)
         self.sources = QListWidget()
-        self.sources.setMaximumHeight(110)
+        self.sources.setFixedHeight(62)
         self.sources.currentRowChanged.connect(lambda _r: self._show_selected())
         self.masker_box = QComboBox()
         self.masker_box.addItems([e.name for e in read_folder(BUILTIN_DIR, "builtin")])
@@ -193,19 +196,19 @@ class SpatialPanel(QWidget):
         self.elevation.editingFinished.connect(self._set_elevation)
         self.format_box = QComboBox()
         self.format_box.addItems(FORMATS)
-        self.format_box.currentTextChanged.connect(lambda f: self._set_setting("format", f))
+        self.format_box.currentTextChanged.connect(lambda f: self.set_setting("format", f))
         self.hrtf_box = QComboBox()
         self.hrtf_box.addItem("MIT KEMAR (builtin)", None)
         browse = QPushButton("SOFA…")
         browse.clicked.connect(self._browse_hrtf)
-        self.hrtf_box.currentIndexChanged.connect(lambda _i: self._set_setting("hrtf", self.hrtf_box.currentData()))
+        self.hrtf_box.currentIndexChanged.connect(lambda _i: self.set_setting("hrtf", self.hrtf_box.currentData()))
         self.room_box = QComboBox()
         self.room_box.addItems(list(ROOM_PRESETS))
-        self.room_box.currentTextChanged.connect(lambda r: self._set_setting("room", r))
+        self.room_box.currentTextChanged.connect(lambda r: self.set_setting("room", r))
         self.duration = QDoubleSpinBox()
         self.duration.setRange(0.5, 3600)
         self.duration.setSuffix(" s")
-        self.duration.editingFinished.connect(lambda: self._set_setting("duration", self.duration.value()))
+        self.duration.editingFinished.connect(lambda: self.set_setting("duration", self.duration.value()))
         listen = QPushButton("Listen")
         listen.clicked.connect(self.listen)
         verify = QPushButton("Verify")
@@ -238,15 +241,21 @@ class SpatialPanel(QWidget):
         side = QVBoxLayout()
         side.addLayout(form)
         side.addLayout(buttons)
-        side.addWidget(self.metrics)
         side.addWidget(self.status)
         side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
-        side_widget.setMaximumWidth(360)
+        scroll = QScrollArea()
+        scroll.setWidget(side_widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setFixedWidth(380)
+        left = QVBoxLayout()
+        left.addWidget(self.metrics)
+        left.addWidget(self.view, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(side_widget)
+        layout.addLayout(left, 1)
+        layout.addWidget(scroll)
 
     # ---- document ------------------------------------------------------------------------------
     def set_client(self, client: EngineClient) -> None:
@@ -292,7 +301,7 @@ class SpatialPanel(QWidget):
             el = Trajectory(source.engine_source()).at(np.array([self.playhead]))[1]
             self.elevation.setValue(float(el[0]))
 
-    def _set_setting(self, name: str, value: Any) -> None:
+    def set_setting(self, name: str, value: Any) -> None:
         if getattr(self.doc.spatial.settings, name) != value:
             push(self.stack, SetField(self.doc.spatial.settings, name, value))
 
@@ -410,9 +419,10 @@ class SpatialPanel(QWidget):
         self.estimates = verify.get("estimates", [])
         if "seld" in verify:
             seld = verify["seld"]
-            text = (f"SELD ({verify['format']}): " + ", ".join(f"{k} {v:.3g}" for k, v in seld.items()
-                                                             if isinstance(v, (int, float)))
-                    + f"; mean DOA error {verify.get('doa_error_mean_deg') or 0:.1f}°")
+            text = (f"SELD metrics ({verify['format']}, {verify['frames']} frames of 100 ms): "
+                    + " · ".join(f"{label} {seld[key]:.2f}" for label, key in SELD_LABELS if key in seld)
+                    + f" · mean DOA error {verify.get('doa_error_mean_deg') or 0:.1f}°, max "
+                    f"{verify.get('doa_error_max_deg') or 0:.1f}°. × = estimated direction")
         else:
             text = (f"{verify['format']}: lateral error mean {verify.get('lateral_error_mean_deg') or 0:.1f}°, "
                     f"max {verify.get('lateral_error_max_deg') or 0:.1f}°, "

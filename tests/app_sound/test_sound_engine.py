@@ -104,7 +104,7 @@ def test_drag_a_source_is_one_undo_step(spatial):
 def test_verify_shows_estimates_over_the_paths_and_export_reads_back(spatial, tmp_path):
     panel = spatial
     panel.add_source("pink_noise", "a sound moving from the left to the front")
-    panel._set_setting("format", "foa")
+    panel.set_setting("format", "foa")
     assert panel.verify()
     _wait(panel.job)
     assert "SELD" in panel.metrics.text() and "DOA error" in panel.metrics.text()
@@ -120,7 +120,7 @@ def test_verify_shows_estimates_over_the_paths_and_export_reads_back(spatial, tm
     rows = (tmp_path / "out" / "annotations.csv").read_text().strip().splitlines()
     assert len(rows) == 30 and rows[0].count(",") >= 4
 
-    panel._set_setting("format", "binaural")
+    panel.set_setting("format", "binaural")
     assert panel.export_to(tmp_path / "bin")
     _wait(panel.job)
     binaural = sf.info(str(tmp_path / "bin" / "binaural.wav"))
