@@ -12,8 +12,8 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6 import __version__ as pyside_version  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QObject, Signal  # noqa: E402
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 EMISSIONS = 1000
 
