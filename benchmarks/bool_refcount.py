@@ -1,4 +1,5 @@
-"""How many references to ``True`` one ``Signal(bool)`` emission to a Python slot drops (PySide6 bug check).
+"""How many references PySide6 drops: to ``True`` per ``Signal(bool)`` emission to a Python slot, and to
+``None`` per call of a Python ``paintEvent`` override (the bugs ``app.bool_refcount_guard`` works around).
 
 Run: ``PYTHONPATH=. python benchmarks/bool_refcount.py [--json]``; 0 means this PySide6 is not affected.
 """
@@ -13,7 +14,8 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QWidget
 
 EMISSIONS = 1000
 
@@ -22,8 +24,12 @@ class _Emitter(QObject):
     flag = Signal(bool)
 
 
+class _Painted(QWidget):
+    def paintEvent(self, _event) -> None:
+        return None
+
+
 def dropped_per_emission() -> float:
-    app = QCoreApplication.instance() or QCoreApplication([])
     emitter = _Emitter()
     emitter.flag.connect(lambda _value: None)
     gc.collect()
@@ -31,18 +37,33 @@ def dropped_per_emission() -> float:
     for _ in range(EMISSIONS):
         emitter.flag.emit(True)
     gc.collect()
-    del app
     return (before - sys.getrefcount(True)) / EMISSIONS
+
+
+def dropped_per_paint() -> float:
+    widget = _Painted()
+    widget.resize(32, 32)
+    widget.show()
+    gc.collect()
+    before = sys.getrefcount(None)
+    for _ in range(EMISSIONS):
+        widget.repaint()
+    gc.collect()
+    widget.close()
+    return (before - sys.getrefcount(None)) / EMISSIONS
 
 
 if __name__ == "__main__":
     from app.bool_refcount_guard import guard_bool_refcounts
 
+    app = QApplication.instance() or QApplication([])
     guard_bool_refcounts()     # measuring costs references; do not abort the measurement itself
-    row = {"pyside6": pyside_version, "python": sys.version.split()[0], "emissions": EMISSIONS,
-           "true_refs_dropped_per_emission": dropped_per_emission()}
+    row = {"pyside6": pyside_version, "python": sys.version.split()[0], "calls": EMISSIONS,
+           "true_refs_dropped_per_bool_emission": dropped_per_emission(),
+           "none_refs_dropped_per_paint": dropped_per_paint()}
     if "--json" in sys.argv:
         print(json.dumps(row))
     else:
-        print(f"{'PySide6':<10}{'Python':<10}{'emissions':>10}{'refs dropped/emission':>24}")
-        print(f"{row['pyside6']:<10}{row['python']:<10}{EMISSIONS:>10}{row['true_refs_dropped_per_emission']:>24.3f}")
+        print(f"{'PySide6':<10}{'Python':<10}{'calls':>7}{'True refs lost/emit':>22}{'None refs lost/paint':>23}")
+        print(f"{row['pyside6']:<10}{row['python']:<10}{EMISSIONS:>7}"
+              f"{row['true_refs_dropped_per_bool_emission']:>22.3f}{row['none_refs_dropped_per_paint']:>23.3f}")
