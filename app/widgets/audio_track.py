@@ -16,12 +16,21 @@ import pyqtgraph as pg
 import soundfile as sf
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QUndoStack
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.audio_timeline import MIX_RATE, level_dbfs, mix_document
 from app.project.audio import AudioClip, AudioDocument
-from app.project.audio_commands import AddAudioClip
+from app.project.audio_commands import AddAudioClip, RemoveAudioClip, SetField
 from app.project.commands import push
+from app.project.model import PlacementError
 from app.waveform import overview
 from app.widgets.playback import AudioPlayer, LevelMeter, Recorder, input_problem, output_problem
 from app.widgets.plots import own_menus
@@ -149,6 +158,12 @@ class AudioPanel(QWidget):
         self.play_button = QPushButton("Play")
         self.stop_button = QPushButton("Stop")
         self.record_button = QPushButton("Record")
+        self.clip_label = QLabel("no clip selected")
+        self.gain = self._spin(-80.0, 40.0, " dB", "gain_db")
+        self.fade_in = self._spin(0.0, 600.0, " s fade in", "fade_in")
+        self.fade_out = self._spin(0.0, 600.0, " s fade out", "fade_out")
+        self.delete_button = QPushButton("Delete clip")
+        self.delete_button.clicked.connect(self.delete_selected)
         self.device_label = QLabel()
         self.device_label.setWordWrap(True)
         out_problem, in_problem = output_problem(), input_problem()
@@ -172,6 +187,12 @@ class AudioPanel(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(bar)
+        clip_bar = QHBoxLayout()
+        for widget in (self.clip_label, self.gain, self.fade_in, self.fade_out, self.delete_button):
+            clip_bar.addWidget(widget)
+        clip_bar.addStretch(1)
+        left_layout.addLayout(clip_bar)
+        self._show_clip(None)
         rows = QHBoxLayout()
         rows.addWidget(self.view, 1)
         rows.addWidget(self.meter)
@@ -248,8 +269,56 @@ class AudioPanel(QWidget):
         push(self.stack, AddAudioClip(self.doc.track(track_name), clip, f"Add {clip.name}"))
         return clip
 
+    def _spin(self, low: float, high: float, suffix: str, field: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(low, high)
+        spin.setDecimals(1)
+        spin.setSuffix(suffix)
+        spin.setKeyboardTracking(False)
+        spin.valueChanged.connect(lambda value: self.set_clip_field(field, value))
+        return spin
+
+    def selected_clip(self) -> AudioClip | None:
+        if self.doc is None or not self.view.selected:
+            return None
+        try:
+            return self.doc.find_clip(self.view.selected)[1]
+        except KeyError:
+            return None
+
+    def set_clip_field(self, field: str, value: float) -> None:
+        """Change the selected clip's gain or fades (one undo step per field while editing)."""
+        clip = self.selected_clip()
+        if clip is None or getattr(clip, field) == value:
+            return
+        try:
+            push(self.stack, SetField(clip, field, value))
+        except PlacementError as exc:
+            self.message.emit(str(exc))
+
+    def delete_selected(self) -> None:
+        clip = self.selected_clip()
+        if clip is not None:
+            track, _ = self.doc.find_clip(clip.id)
+            push(self.stack, RemoveAudioClip(track, clip))
+            self.view.select(None)
+            self._show_clip(None)
+
+    def _show_clip(self, clip: AudioClip | None) -> None:
+        for widget in (self.gain, self.fade_in, self.fade_out, self.delete_button):
+            widget.setEnabled(clip is not None)
+        if clip is None:
+            self.clip_label.setText("no clip selected")
+            return
+        self.clip_label.setText(f"{clip.name} ({clip.kind}, {clip.duration:.1f} s)")
+        for spin, value in ((self.gain, clip.gain_db), (self.fade_in, clip.fade_in), (self.fade_out, clip.fade_out)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+
     def _show_spectrogram(self, clip_id: str) -> None:
         _, clip = self.doc.find_clip(clip_id)
+        self._show_clip(clip)
         self.spectrogram.show_file(clip.path, clip.name)
 
     def shutdown(self) -> None:

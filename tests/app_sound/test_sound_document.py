@@ -142,3 +142,12 @@ def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     assert panel.spectrogram.power_db is not None and panel.spectrogram.power_db.shape[1] == 160
     panel.set_playhead(0.5)
     assert max(panel.meter.levels) == pytest.approx(20 * np.log10(0.25), abs=0.5)
+    panel.gain.setValue(-6.0)                                    # the clip's gain, as an undo step
+    assert clip.gain_db == -6.0 and panel.stack.undoText() == "Set gain db"
+    panel.set_playhead(0.5)
+    assert max(panel.meter.levels) == pytest.approx(20 * np.log10(0.25) - 6.0, abs=0.5)
+    panel.delete_selected()
+    assert len(panel.doc.tracks[0]) == 0
+    panel.stack.undo()
+    panel.stack.undo()
+    assert [c.gain_db for c in panel.doc.tracks[0]] == [0.0]
