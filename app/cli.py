@@ -1,4 +1,5 @@
-"""``noiseloom``: the studio (no subcommand) and its command line.
+"""``noiseloom``: the studio (no subcommand: ``noiseloom [PROJECT.nloom] [--engine URL --token T]``)
+and its command line.
 
 Every job subcommand accepts ``--engine URL`` (with ``--token`` or ``--engine-data-dir``) to use a
 running engine; otherwise it starts a private local engine, uses it and stops it. Long jobs show a
@@ -202,6 +203,64 @@ def cmd_spatial_render(args: argparse.Namespace) -> int:
     return run_job(args, "spatial.render", params, outputs)
 
 
+def cmd_screenshots(args: argparse.Namespace) -> int:
+    from app.screenshots import ScreenshotError, render_screenshots
+
+    try:
+        written = render_screenshots(Path(args.out), devices=args.devices)
+    except ScreenshotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _interchange(format_name: str) -> Any:
+    """The enabled ``exporters`` contribution called ``format_name`` (e.g. ``otio``)."""
+    from engine.plugins import PluginError, PluginManager
+
+    manager = PluginManager()
+    manager.discover()
+    available = {c.id: c for c in manager.contributions("exporters")}
+    if format_name not in available:
+        raise SystemExit(f"error: no enabled exporter {format_name!r}; available: "
+                         f"{', '.join(sorted(available)) or 'none'} (see noiseloom plugins list)")
+    try:
+        return manager.load(available[format_name])
+    except PluginError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app.project.fileio import ProjectFileError, load_project
+
+    try:
+        project = load_project(Path(args.project))
+    except ProjectFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = _interchange(args.format).export(project.to_dict(), Path(args.out),
+                                           Path(args.media) if args.media else None)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.project.fileio import save_project
+    from app.project.model import Project, ProjectSettings
+
+    try:
+        data = _interchange(args.format).import_project(Path(args.source), ProjectSettings().model_dump())
+        project = Project.from_dict(data)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    save_project(project, Path(args.out))
+    print(f"wrote {args.out} ({sum(len(t) for t in project.tracks)} clips)")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     try:
         params = json.loads(args.params)
@@ -402,6 +461,24 @@ def build_parser() -> argparse.ArgumentParser:
     _engine_options(spatial_render)
     spatial_render.set_defaults(func=cmd_spatial_render)
 
+    export = sub.add_parser("export", help="export a project's timeline to another editor's format")
+    export.add_argument("format", help="an exporter, e.g. otio")
+    export.add_argument("project", help="the .nloom project")
+    export.add_argument("out")
+    export.add_argument("--media", help="the generated video to reference from the timeline")
+    export.set_defaults(func=cmd_export)
+
+    importer = sub.add_parser("import", help="import a timeline from another editor's format as a project")
+    importer.add_argument("format", help="an exporter that can import, e.g. otio")
+    importer.add_argument("source")
+    importer.add_argument("out", help="the .nloom project to write")
+    importer.set_defaults(func=cmd_import)
+
+    shots = sub.add_parser("screenshots", help="render the studio's main views offscreen to PNG files")
+    shots.add_argument("--out", required=True, help="folder for main-empty.png, main-video.png, ...")
+    shots.add_argument("--devices", default="cpu:2", help="devices of the engine used for the running views")
+    shots.set_defaults(func=cmd_screenshots)
+
     plugins = sub.add_parser("plugins", help="list, enable or disable plugins")
     plugins.add_argument("action", nargs="?", choices=("list", "enable", "disable"), default="list")
     plugins.add_argument("name", nargs="?")
@@ -413,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--params", default="{}", help="the kind's params as JSON")
     _engine_options(run)
     run.set_defaults(func=cmd_run)
+    parser.subcommand_names = tuple(sub.choices)
     return parser
 
 
@@ -428,11 +506,13 @@ def _attach_negative_ranges(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(_attach_negative_ranges(sys.argv[1:] if argv is None else argv))
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if not argv or (argv[0] not in parser.subcommand_names and argv[0] not in ("-h", "--help")):
+        from app.gui import main as studio
+
+        return studio(argv)
+    args = parser.parse_args(_attach_negative_ranges(argv))
     if getattr(args, "action", None) in ("enable", "disable") and not args.name:
         parser.error(f"plugins {args.action} needs the plugin's NAME")
     return args.func(args)

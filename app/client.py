@@ -283,7 +283,7 @@ class EngineClient(QObject):
     def submit(self, request: dict[str, Any], callback: Callback | None = None) -> None:
         def done(ok: bool, status: int, body: Any) -> None:
             if ok:
-                self.jobs[body["id"]] = body
+                self.jobs.setdefault(body["id"], body)     # events may have brought newer news already
                 self.jobs_changed.emit()
             if callback:
                 callback(ok, status, body)

@@ -1,7 +1,8 @@
 """Export: the generated video, its PNG frames and a sidecar JSON with everything needed to reproduce it.
 
 The sidecar holds the project (prompts, seeds, settings), the exact job request sent to the engine and
-the engine's result. Every file is written through a temp file and ``os.replace``.
+the engine's result. PNG frames come from the video file at full size. Every file is written through
+a temp file and ``os.replace``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtGui import QImage
 
 from app.project.fileio import write_atomic
 from app.project.model import Project
+from app.video_frames import decode_video
 
 
 def sidecar(project: Project, request: dict[str, Any] | None, job: dict[str, Any] | None) -> dict[str, Any]:
@@ -53,11 +55,19 @@ def export_package(dest: Path, video: Path | None, frames: dict[int, QImage], me
     if png_frames:
         folder = dest.with_name(f"{dest.stem}_frames")
         folder.mkdir(exist_ok=True)
-        for index in sorted(frames):
-            target = folder / f"frame_{index:06d}.png"
-            tmp = folder / f".{target.name}.tmp.png"
-            if not frames[index].save(str(tmp), "PNG"):
-                raise OSError(f"could not write {target}")
-            os.replace(tmp, target)
-            written.append(target)
+
+        def save(first: int, images: list[QImage]) -> None:
+            for offset, image in enumerate(images):
+                target = folder / f"frame_{first + offset:06d}.png"
+                tmp = folder / f".{target.name}.tmp.png"
+                if not image.save(str(tmp), "PNG"):
+                    raise OSError(f"could not write {target}")
+                os.replace(tmp, target)
+                written.append(target)
+
+        if video is not None:       # full size from the file (the frames in memory may be scaled down)
+            decode_video(Path(video), save, budget_bytes=2**62)
+        else:
+            for index in sorted(frames):
+                save(index, [frames[index]])
     return written

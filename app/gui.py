@@ -45,15 +45,15 @@ def offer_recoveries(window: MainWindow) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.engine and not args.token:
+        print("error: --engine needs --token (the engine's token file is in its data folder)", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("NoiseLoom Studio")
     app.setOrganizationName("NoiseLoom")
     apply_theme(app)
     window = MainWindow()
     if args.engine:
-        if not args.token:
-            print("error: --engine needs --token", file=sys.stderr)
-            return 2
         window.client.connect_to(args.engine, args.token)
     elif args.engine_data_dir or args.devices:
         window.client.start_local(args.engine_data_dir, args.devices or "auto")

@@ -1,14 +1,13 @@
 """The studio's main window: player above the timeline, inspector on the left, jobs / devices / models
 on the right; File, Edit, View, Generate and Engine menus with shortcuts; autosave and recovery; the
-generation flow (Generate, Regenerate from playhead, Cancel, Export) against the engine client."""
+generation actions (Generate, Regenerate from playhead, Cancel, Export), which ``GenerationSession`` runs."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QUndoStack
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -23,25 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.client import EngineClient
-from app.export import export_package, sidecar
+from app.generation_session import GenerationSession
 from app.project.autosave import Autosaver, Recovery
 from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
-from app.project.jobspec import (
-    ProjectNotReady,
-    add_regeneration,
-    check_request,
-    expected_frames,
-    project_to_request,
-    temporal_factor,
-)
 from app.project.model import Project
-from app.project.snap import frame_of
 from app.sound_studio import SoundStudio
 from app.theme import Colors, icon
-from app.video_frames import VIDEO_SUFFIXES, FrameLoader
+from app.video_frames import FrameLoader
 from app.widgets.devices_panel import DevicesPanel
 from app.widgets.engine_dialog import EngineDialog, EngineSettings
-from app.widgets.generation import GenerationState
 from app.widgets.inspector import Inspector
 from app.widgets.jobs_panel import JobsPanel
 from app.widgets.model_manager import ModelManager
@@ -66,14 +55,9 @@ class MainWindow(QMainWindow):
         self.project = Project()
         self.path: Path | None = None
         self.stack = QUndoStack(self)
-        self.generation = GenerationState(self)
-        self.current_job: str | None = None
-        self.current_request: dict[str, Any] | None = None
-        self.video_file: Path | None = None
+        self.session = GenerationSession(self.client, self.cache_dir, self)
+        self.generation = self.session.generation
         self.autosaver = Autosaver(self.project, None, autosave_dir)
-        self.loader = FrameLoader(self)
-        self.loader.frames_loaded.connect(self.generation.set_frames)
-        self.loader.finished.connect(self._frames_finished)
 
         self.timeline = TimelineView(self.project, self.stack, self.generation)
         self.player = PreviewPlayer(self.generation)
@@ -281,14 +265,16 @@ class MainWindow(QMainWindow):
         self.stack.cleanChanged.connect(self._update_title)
         c = self.client
         c.state_changed.connect(self._show_engine_state)
-        c.event.connect(self.generation.on_event)
-        c.event.connect(self._on_event)
-        c.preview.connect(self.generation.on_preview)
         c.jobs_changed.connect(self._jobs_changed)
         c.devices_changed.connect(lambda devices: self.devices_panel.set_devices(devices, c.jobs))
+        session = self.session
+        session.message.connect(self.show_message)
+        session.cancel_possible.connect(self.actions_by_name["cancel"].setEnabled)
+        session.started.connect(lambda _job: self.side_tabs.setCurrentWidget(self.jobs_panel))
+        session.video_ready.connect(lambda _count: self.player.show_time(self.timeline.playhead))
         self.jobs_panel.action_requested.connect(self.job_action)
-        self.jobs_panel.open_requested.connect(self.open_output)
-        self.jobs_panel.job_activated.connect(self.show_job)
+        self.jobs_panel.open_requested.connect(session.open_output)
+        self.jobs_panel.job_activated.connect(session.show_job)
 
     def shortcut_table(self) -> list[tuple[str, str]]:
         """(action, keys) for every action that has a shortcut, in menu order."""
@@ -490,140 +476,28 @@ class MainWindow(QMainWindow):
         elif job:
             self.progress_label.setText(job.get("status", ""))
 
-    # ---- generation ---------------------------------------------------------------------------
+    # ---- generation (the session does the work) --------------------------------------------------
     def generate(self, from_playhead: bool = False) -> bool:
         """Send the project to the engine; ``from_playhead`` keeps the frames before the playhead."""
-        try:
-            request = project_to_request(self.project)
-        except ProjectNotReady as exc:
-            self.show_message(f"Cannot generate yet: {exc}", 10000)
-            return False
-        errors = check_request(request)
-        if errors:
-            self.show_message("Cannot generate: " + "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in errors), 15000)
-            return False
-        if self.client.state != "connected":
-            self.show_message(f"The engine is {self.client.state}: wait for it or restart it", 10000)
-            return False
-        s = self.project.settings
-        total, block, fps = self._frame_plan(request)
-        keep = frame_of(self.timeline.playhead, s.fps) if from_playhead else 0
-        keep -= keep % block
-        if from_playhead:
-            request["name"] = f"{self.project.name} from {self.timeline.playhead:.2f}s"[:200]
-            add_regeneration(request, keep / fps, self._last_completed_job())
-
-        def submitted(ok: bool, _status: int, body: Any) -> None:
-            if not ok:
-                self.show_message(f"The engine refused the job: {body}", 15000)
-                return
-            self.current_job, self.current_request, self.video_file = body["id"], request, None
-            self.generation.reset(total, block, fps, body["id"], keep_before=keep)
-            self.actions_by_name["cancel"].setEnabled(True)
-            self.side_tabs.setCurrentWidget(self.jobs_panel)
-            self.show_message(f"Generating {total} frames with {s.model}…")
-
-        self.client.submit(request, submitted)
-        return True
-
-    def _last_completed_job(self) -> str | None:
-        """The newest completed video job of this session (the one on screen, if it finished)."""
-        job = self.client.jobs.get(self.current_job or "")
-        return job["id"] if job and job.get("status") == "completed" else None
+        return self.session.generate(self.project, self.timeline.playhead, from_playhead)
 
     def cancel_generation(self) -> None:
-        if self.current_job:
-            self.job_action(self.current_job, "cancel")
+        self.session.cancel()
 
     def job_action(self, job_id: str, action: str) -> None:
-        def done(ok: bool, _status: int, body: Any) -> None:
-            if not ok:
-                self.show_message(f"Could not {action}: {body}", 10000)
-            elif action == "retry":
-                self._follow(body)
-        self.client.job_action(job_id, action, done)
+        self.session.job_action(job_id, action)
 
-    def _frame_plan(self, request: dict[str, Any]) -> tuple[int, int, float]:
-        """(frames, video frames per block, fps) the engine will produce for ``request``."""
-        params = request.get("params", {})
-        fps = float(params.get("fps", self.project.settings.fps))
-        total = expected_frames(request, self.project.settings.total_frames)
-        if params.get("mode") == "full" or not params.get("block_frames"):
-            return total, total, fps
-        return total, int(params["block_frames"]) * temporal_factor(str(params.get("model", ""))), fps
+    @property
+    def current_job(self) -> str | None:
+        return self.session.current_job
 
-    def _follow(self, job: dict[str, Any]) -> None:
-        self.current_job = job["id"]
-        self.current_request = job.get("request")
-        total, block, fps = self._frame_plan(self.current_request or {})
-        self.generation.reset(total, block, fps, job["id"])
-        self.actions_by_name["cancel"].setEnabled(True)
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("job_id") != self.current_job or event.get("type") != "job.status":
-            return
-        status = event["payload"].get("status")
-        if status in ("completed", "failed", "canceled", "interrupted"):
-            self.actions_by_name["cancel"].setEnabled(False)
-            if status == "completed":
-                self._fetch_video(self.current_job)
-            else:
-                error = event["payload"].get("error") or ""
-                self.show_message(f"Generation {status}. {error}".strip(), 15000)
-
-    def show_job(self, job_id: str) -> None:
-        """Load a finished job's video into the timeline and player."""
-        job = self.client.jobs.get(job_id)
-        if job and job.get("status") == "completed":
-            self._follow(job)
-            self.generation.status = "completed"
-            self._fetch_video(job_id)
-
-    def _fetch_video(self, job_id: str) -> None:
-        def listed(ok: bool, _status: int, outputs: Any) -> None:
-            if not ok:
-                self.show_message(f"Could not list the outputs: {outputs}")
-                return
-            videos = [o["name"] for o in outputs if Path(o["name"]).suffix.lower() in VIDEO_SUFFIXES]
-            if not videos:
-                self.show_message("The job finished without a video output")
-                return
-            dest = self.cache_dir / "outputs" / job_id / videos[0]
-            self.client.download(job_id, videos[0], dest, downloaded)
-
-        def downloaded(ok: bool, _status: int, path: Any) -> None:
-            if not ok:
-                self.show_message(f"Could not download the video: {path}")
-                return
-            self.video_file = Path(path)
-            self.loader.load(self.video_file)
-
-        self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
-
-    def _frames_finished(self, count: int, error: str) -> None:
-        if error:
-            self.show_message(error, 15000)
-        else:
-            self.show_message(f"Video ready: {count} frames")
-            self.player.show_time(self.timeline.playhead)
-
-    def open_output(self, job_id: str) -> None:
-        def listed(ok: bool, _status: int, outputs: Any) -> None:
-            if ok and outputs:
-                dest = self.cache_dir / "outputs" / job_id / outputs[0]["name"]
-                self.client.download(job_id, outputs[0]["name"], dest,
-                                     lambda ok2, _s, p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
-                                     if ok2 else self.show_message(f"Download failed: {p}"))
-        self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
+    @property
+    def loader(self) -> FrameLoader:
+        return self.session.loader
 
     # ---- export -------------------------------------------------------------------------------
     def export_to(self, dest: Path, png_frames: bool = False) -> list[Path]:
-        if self.video_file is None and not self.generation.frames:
-            raise ValueError("nothing to export yet: generate the video first (Ctrl+Enter)")
-        job = self.client.jobs.get(self.current_job or "")
-        meta = sidecar(self.project, self.current_request, job)
-        written = export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+        written = self.session.export_to(self.project, dest, png_frames)
         self.sound.add_soundtrack(Path(dest))
         return written
 
@@ -646,7 +520,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self._jobs_timer.stop()
         self.player.pause()
-        self.loader.stop()
+        self.session.stop()
         self.sound.shutdown()
         self.client.close()
 

@@ -19,6 +19,7 @@ from app.theme import resources_dir
 
 EXAMPLE = resources_dir() / "examples" / "shapes-day.nloom"
 SIZE = (1600, 960)
+ENDED = ("completed", "failed", "canceled", "interrupted")
 
 
 class ScreenshotError(RuntimeError):
@@ -31,6 +32,13 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None
 
     if not run_until(condition, timeout_s):
         raise ScreenshotError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+
+
+def _check_not_failed(window) -> None:
+    gen = window.generation
+    if gen.status in ENDED and gen.status != "completed":
+        job = window.client.jobs.get(gen.job_id or "", {})
+        raise ScreenshotError(f"the generation ended {gen.status}: {job.get('error') or 'no reason given'}")
 
 
 def grab(window, path: Path) -> Path:
@@ -85,14 +93,14 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
                     return True
                 return gen.status == "running" and gen.latest_preview is not None and gen.fraction >= 0.4
 
-            wait_for(mid_run, timeout_s, "the generation to be well under way")
+            wait_for(lambda: mid_run() or gen.status in ENDED, timeout_s, "the generation to be well under way")
+            _check_not_failed(window)
             running = next((b for b in gen.blocks if b.state == "running"), gen.blocks[0])
             window.timeline.set_playhead(running.start / gen.fps)
             written.append(grab(window, out_dir / "main-running.png"))
 
-            wait_for(lambda: gen.status in ("completed", "failed", "canceled"), timeout_s, "the generation")
-            if gen.status != "completed":
-                raise ScreenshotError(f"the generation ended {gen.status}: {window.statusBar().currentMessage()}")
+            wait_for(lambda: gen.status in ENDED, timeout_s, "the generation")
+            _check_not_failed(window)
             wait_for(lambda: not window.loader.busy and len(gen.frames) >= gen.total_frames, 120,
                   "the video's frames")
             window.side_tabs.setCurrentIndex(0)

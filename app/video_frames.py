@@ -1,7 +1,9 @@
 """Reading a finished video's frames into ``QImage``s off the UI thread (PyAV; no torch).
 
 ``FrameLoader.load(path)`` decodes in a background thread and delivers ``frames_loaded(first, images)``
-on the UI thread in chunks, so the filmstrip and player fill in while decoding continues.
+on the UI thread in chunks, so the filmstrip and player fill in while decoding continues. The frames
+held in memory stay within a byte budget: a video too long to keep at full size is kept scaled down
+(by PyAV's scaler, in the thread) so that the whole of it still fits; exports read the file itself.
 """
 
 from __future__ import annotations
@@ -13,19 +15,33 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".mov", ".avi")
+DEFAULT_BUDGET_BYTES = 1536 * 2**20
 _CHUNK = 16
 
 
-def decode_video(path: Path, on_chunk, stop: threading.Event | None = None) -> int:
+def fitted_size(width: int, height: int, frames: int, budget_bytes: int) -> tuple[int, int]:
+    """The (even) frame size at which ``frames`` RGB frames fit in ``budget_bytes`` (never larger)."""
+    scale = min(1.0, (budget_bytes / max(1, frames * width * height * 3)) ** 0.5)
+    return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
+
+
+def decode_video(path: Path, on_chunk, stop: threading.Event | None = None,
+                 budget_bytes: int = DEFAULT_BUDGET_BYTES) -> int:
     """Decode ``path`` calling ``on_chunk(first_index, images)``; returns the number of frames."""
     import av
 
     count = 0
     chunk: list[QImage] = []
     with av.open(str(path)) as container:
-        for frame in container.decode(video=0):
+        stream = container.streams.video[0]
+        expected = stream.frames or int((stream.duration or 0) * (stream.time_base or 0) * (stream.average_rate or 0))
+        size = fitted_size(stream.codec_context.width, stream.codec_context.height, max(1, expected), budget_bytes)
+        full = size == (stream.codec_context.width, stream.codec_context.height)
+        for frame in container.decode(stream):
             if stop is not None and stop.is_set():
                 break
+            if not full:
+                frame = frame.reformat(width=size[0], height=size[1])
             rgb = frame.to_ndarray(format="rgb24")
             height, width, _ = rgb.shape
             chunk.append(QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy())
@@ -48,16 +64,17 @@ class FrameLoader(QObject):
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
-    def load(self, path: Path) -> None:
+    def load(self, path: Path, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> None:
         self.stop()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(Path(path), self._stop), daemon=True,
-                                        name="noiseloom-decode")
+        self._thread = threading.Thread(target=self._run, args=(Path(path), self._stop, budget_bytes),
+                                        daemon=True, name="noiseloom-decode")
         self._thread.start()
 
-    def _run(self, path: Path, stop: threading.Event) -> None:
+    def _run(self, path: Path, stop: threading.Event, budget_bytes: int) -> None:
         try:
-            count = decode_video(path, lambda first, images: self.frames_loaded.emit(first, images), stop)
+            count = decode_video(path, lambda first, images: self.frames_loaded.emit(first, images), stop,
+                                 budget_bytes)
         except Exception as exc:  # noqa: BLE001 (a damaged file is reported, not raised in a thread)
             self.finished.emit(0, f"could not read {path.name}: {exc}")
             return

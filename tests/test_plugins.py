@@ -102,43 +102,8 @@ def test_broken_manifests_are_reported_not_fatal(isolated):
 
 
 def _pip_install_plugin(tmp_path: Path) -> Path:
-    source = tmp_path / "src"
-    package = source / "nl_reverse"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "noiseloom.toml").write_text(textwrap.dedent("""
-        name = "reverse-text"
-        version = "1.0.0"
-        api_version = 1
-        runs_in = ["engine"]
-        [[contributes.job_kinds]]
-        id = "text.reverse"
-        title = "Reverse a text into a file"
-        python = "nl_reverse.kind:ReverseParams"
-        runner = "nl_reverse.kind:run"
-    """))
-    (package / "kind.py").write_text(textwrap.dedent("""
-        from engine.spec import Params
-
-        class ReverseParams(Params):
-            text: str
-
-        def run(params, ctx):
-            ctx.output_path("reversed.txt").write_text(params.text[::-1])
-            return {"length": len(params.text)}
-    """))
-    (source / "pyproject.toml").write_text(textwrap.dedent("""
-        [build-system]
-        requires = ["setuptools"]
-        build-backend = "setuptools.build_meta"
-        [project]
-        name = "nl-reverse"
-        version = "1.0.0"
-        [project.entry-points."noiseloom.plugins"]
-        reverse-text = "nl_reverse:noiseloom.toml"
-        [tool.setuptools.package-data]
-        nl_reverse = ["noiseloom.toml"]
-    """))
+    """pip-install the README's example plugin (tests/plugins/reverse_text) into a folder of its own."""
+    source = shutil.copytree(ROOT / "tests/plugins/reverse_text", tmp_path / "src")
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
                     "--no-build-isolation", "--target", str(site), str(source)], check=True)

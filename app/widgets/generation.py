@@ -81,6 +81,14 @@ class GenerationState(QObject):
             if all(i in self.frames for i in range(block.start, block.end)):
                 block.state, block.fraction = "done", 1.0
 
+    def sync_status(self, status: str) -> None:
+        """The job's status as the client knows it (events that raced ahead of the submit's answer)."""
+        if status and status != self.status:
+            self.status = status
+            if status == "completed":
+                self.fraction = 1.0
+            self.changed.emit()
+
     def block_of(self, frame: int) -> Block | None:
         k = frame // self.block_frames
         return self.blocks[k] if 0 <= k < len(self.blocks) else None

@@ -98,7 +98,12 @@ def test_cancel_stops_the_job(qtbot, studio):
     assert studio.client.jobs[gen.job_id]["status"] == "canceled"
 
 
-def test_engine_killed_and_restarted_keeps_the_project(qtbot, studio):
+def test_engine_killed_mid_job_then_restarted_keeps_the_project_and_resumes(qtbot, studio):
+    studio.project.settings.duration, studio.project.settings.steps = 6.0, 40
+    assert studio.generate()
+    gen = studio.generation
+    qtbot.waitUntil(lambda: gen.status == "running", timeout=60_000)
+    job_id = gen.job_id
     clip = studio.project.prompt_track.clips[0]
     studio.inspector.clip_panel.set_clip(studio.project, clip)
     studio.inspector.clip_panel.text.setPlainText("a blue square moving right")     # an edit, then a crash
@@ -113,7 +118,18 @@ def test_engine_killed_and_restarted_keeps_the_project(qtbot, studio):
     studio.restart_button.click()
     qtbot.waitUntil(lambda: studio.client.state == "connected", timeout=90_000)
     assert not studio.restart_button.isVisible()
+    # the engine's queue survived: the killed job is back as interrupted and resumes from the jobs panel
+    qtbot.waitUntil(lambda: studio.client.jobs.get(job_id, {}).get("status") == "interrupted", timeout=30_000)
+    qtbot.waitUntil(lambda: any(job["id"] == job_id and job["status"] == "interrupted"
+                                for job in studio.jobs_panel.jobs), timeout=5_000)
+    row = next(i for i, job in enumerate(studio.jobs_panel.jobs) if job["id"] == job_id)
+    studio.jobs_panel.table.selectRow(row)
+    assert studio.jobs_panel.buttons["resume"].isEnabled()
+    studio.jobs_panel.buttons["resume"].click()
+    qtbot.waitUntil(lambda: studio.client.jobs[job_id]["status"] in ("pending", "running"), timeout=30_000)
+    studio.job_action(job_id, "cancel")
+    qtbot.waitUntil(lambda: studio.client.jobs[job_id]["status"] == "canceled", timeout=60_000)
+    # and the edited project generates on the restarted engine
     assert studio.generate()
-    qtbot.waitUntil(lambda: studio.generation.status == "running", timeout=60_000)
-    request = studio.client.jobs[studio.generation.job_id]["request"]
-    assert request["params"]["prompt"] == "a blue square moving right"
+    qtbot.waitUntil(lambda: gen.job_id != job_id and gen.status == "running", timeout=60_000)
+    assert studio.client.jobs[gen.job_id]["request"]["params"]["prompt"] == "a blue square moving right"
