@@ -34,8 +34,8 @@ def _device_problem(kind: str) -> str | None:
     try:
         sd.query_devices(kind=kind)
     except (sd.PortAudioError, ValueError) as exc:
-        what = "output" if kind == "output" else "input"
-        return f"no audio {what} device on this machine ({exc}); playback is off, everything else works"
+        what, off = ("output", "playback") if kind == "output" else ("input", "recording")
+        return f"no audio {what} device on this machine ({exc}); {off} is off, everything else works"
     return None
 
 
