@@ -1,7 +1,7 @@
 """The sound half of the main window: audio tracks under the video, the Soundscape and Spatial panels.
 
 ``SoundStudio(window)`` builds the panels, docks them, keeps their playhead in step with the video
-timeline's (both ways), gives them the window's engine client, undo stack and project, and adds the
+timeline's (both ways), plays the audio tracks while the video preview plays, gives them the window's engine client, undo stack and project, and adds the
 soundtrack to an exported MP4. The main window creates it once and calls ``set_project`` whenever a
 project is loaded.
 """
@@ -41,6 +41,14 @@ class SoundStudio(QObject):
         timeline = window.timeline
         timeline.playhead_moved.connect(self._follow_timeline)
         self.audio.playhead_moved.connect(lambda s: timeline.set_playhead(s, follow=True))
+        window.player.playing_changed.connect(self._video_playing)
+
+    def _video_playing(self, playing: bool) -> None:
+        """The video preview plays: the audio tracks play along (the picture leads the playhead)."""
+        if playing and self.audio.play_button.isEnabled():
+            self.audio.play(lead=False)
+        elif not playing:
+            self.audio.stop()
 
     def _follow_timeline(self, seconds: float) -> None:
         self.audio.set_playhead(seconds)

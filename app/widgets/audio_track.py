@@ -150,6 +150,7 @@ class AudioPanel(QWidget):
         self.doc: AudioDocument | None = None
         self.mix = np.zeros((1, 2), np.float32)
         self._mix_dirty = True
+        self._leading = True
         self.view = AudioTracksView(cache_dir)
         self.spectrogram = SpectrogramView()
         self.meter = LevelMeter(2)
@@ -172,7 +173,7 @@ class AudioPanel(QWidget):
         self.record_button.setEnabled(in_problem is None)
         self.play_button.setToolTip(out_problem or "play the audio tracks from the playhead")
         self.record_button.setToolTip(in_problem or "record the sound of the place into a new clip")
-        self.play_button.clicked.connect(self.play)
+        self.play_button.clicked.connect(lambda: self.play())
         self.stop_button.clicked.connect(self.stop)
         self.record_button.clicked.connect(self.toggle_record)
         self.player.position.connect(self._on_position)
@@ -233,9 +234,13 @@ class AudioPanel(QWidget):
 
     def _on_position(self, seconds: float) -> None:
         self.set_playhead(seconds)
-        self.playhead_moved.emit(seconds)
+        if self._leading:
+            self.playhead_moved.emit(seconds)
 
-    def play(self) -> None:
+    def play(self, lead: bool = True) -> None:
+        """Play the tracks from the playhead; ``lead``: the sound moves the studio's playhead (False when
+        the video preview plays and leads)."""
+        self._leading = lead
         try:
             self.player.play(self.current_mix(), MIX_RATE, self.view.playhead.value())
         except RuntimeError as exc:

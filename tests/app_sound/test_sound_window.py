@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings
 
 from app.main_window import MainWindow
 from app.theme import resources_dir
+from app.widgets.playback import output_problem
 
 STREET = resources_dir() / "examples" / "traffic_street.flac"
 
@@ -32,6 +33,10 @@ def test_one_playhead_for_video_and_sound(window):
     assert max(sound.audio.meter.levels) > -40                      # the street is audible at 5 s
     sound.audio.view.playhead.setValue(7.5)                          # dragging the audio playhead
     assert window.timeline.playhead == pytest.approx(7.5)
+    window.player.play()                                             # the sound plays along when it can
+    assert sound.audio.player.playing == (output_problem() is None)
+    window.player.pause()
+    assert not sound.audio.player.playing
 
 
 def test_sound_is_saved_with_the_project_and_undone_from_the_edit_menu(window, tmp_path):
