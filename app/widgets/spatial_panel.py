@@ -183,9 +183,9 @@ class SpatialPanel(QWidget):
         self.sources.setFixedHeight(62)
         self.sources.currentRowChanged.connect(lambda _r: self._show_selected())
         self.masker_box = QComboBox()
-        self.masker_box.addItems([e.name for e in read_folder(BUILTIN_DIR, "builtin")])
+        self.masker_box.setToolTip("a masker of the bank, or a clip of the audio tracks")
         add = QPushButton("Add source")
-        add.clicked.connect(lambda: self.add_source(self.masker_box.currentText()))
+        add.clicked.connect(lambda: self._add_chosen(""))
         self.phrase = QLineEdit()
         self.phrase.setPlaceholderText("a car passing from left to right")
         self.phrase.returnPressed.connect(lambda: self.apply_phrase(self.phrase.text()))
@@ -264,9 +264,30 @@ class SpatialPanel(QWidget):
     def set_document(self, doc: AudioDocument) -> None:
         if self.doc is not None:
             self.doc.spatial.changed.disconnect(self.refresh)
+            self.doc.changed.disconnect(self._fill_sounds)
         self.doc = doc
         doc.spatial.changed.connect(self.refresh)
+        doc.changed.connect(self._fill_sounds)
+        self._fill_sounds()
         self.refresh()
+
+    def _fill_sounds(self) -> None:
+        """The sounds a source can play: the bank's maskers, then the clips of the audio tracks."""
+        current = self.masker_box.currentText()
+        self.masker_box.blockSignals(True)
+        self.masker_box.clear()
+        for entry in read_folder(BUILTIN_DIR, "builtin"):
+            self.masker_box.addItem(entry.name, None)
+        for track in self.doc.tracks:
+            for clip in track:
+                self.masker_box.addItem(f"clip: {clip.name}", clip.path)
+        self.masker_box.setCurrentIndex(max(0, self.masker_box.findText(current)))
+        self.masker_box.blockSignals(False)
+
+    def _add_chosen(self, phrase: str) -> None:
+        audio = self.masker_box.currentData()
+        name = self.masker_box.currentText().removeprefix("clip: ")
+        self.add_source(name, phrase, audio=audio)
 
     def refresh(self) -> None:
         settings = self.doc.spatial.settings
@@ -312,14 +333,15 @@ class SpatialPanel(QWidget):
             self.hrtf_box.setCurrentIndex(self.hrtf_box.count() - 1)
 
     # ---- edits ---------------------------------------------------------------------------------
-    def add_source(self, masker: str, phrase: str = "") -> SpatialSource:
-        """A masker of the bank as a new source (static in front, or on the phrase's path)."""
+    def add_source(self, sound: str, phrase: str = "", audio: str | None = None) -> SpatialSource:
+        """A new source (static in front, or on the phrase's path) playing the bank's masker ``sound``,
+        or the file ``audio`` when given (``sound`` then only names it)."""
         taken = {s.name for s in self.doc.spatial.sources}
-        name = next(f"{masker}{'' if i == 1 else f' {i}'}" for i in range(1, 1000)
-                    if f"{masker}{'' if i == 1 else f' {i}'}" not in taken)
+        name = next(f"{sound}{'' if i == 1 else f' {i}'}" for i in range(1, 1000)
+                    if f"{sound}{'' if i == 1 else f' {i}'}" not in taken)
         duration = self.doc.spatial.settings.duration
         keys = phrase_to_trajectory(phrase, duration) if phrase else [Keyframe(t=0.0, azimuth=0.0, distance=2.0)]
-        source = SpatialSource(name=name, masker=masker, trajectory=keys,
+        source = SpatialSource(name=name, masker=None if audio else sound, audio=audio, trajectory=keys,
                                interpolation=_interpolation(phrase))
         push(self.stack, AddSource(self.doc.spatial, source))
         self.sources.setCurrentRow(len(self.doc.spatial.sources) - 1)
@@ -331,7 +353,7 @@ class SpatialPanel(QWidget):
             return
         source = self.selected()
         if source is None:
-            self.add_source(self.masker_box.currentText(), phrase)
+            self._add_chosen(phrase)
             return
         keys = phrase_to_trajectory(phrase, self.doc.spatial.settings.duration)
         push(self.stack, SetTrajectory(source, keys, f"Path of {source.name}: {phrase}",

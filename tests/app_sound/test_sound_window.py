@@ -49,6 +49,12 @@ def test_sound_is_saved_with_the_project_and_undone_from_the_edit_menu(window, t
     window.sound.spatial.add_source("fountain")
     window.stack.undo()
     assert window.project.audio.spatial.sources == []
+    box = window.sound.spatial.masker_box                       # a clip of the tracks as a source's sound
+    box.setCurrentIndex(box.findText("clip: traffic_street"))
+    window.sound.spatial.apply_phrase("a car approaching from the right")
+    source = window.project.audio.spatial.sources[0]
+    assert source.audio == clips[0].path and source.masker is None
+    assert window.project.audio.spatial.scene().sources[0].trajectory[0].azimuth == -90
 
 
 def test_exported_mp4_carries_the_audio_tracks(window, tmp_path):
