@@ -188,8 +188,8 @@ class AudioDocument:
     changed = Signal()
 
     def __init__(self, tracks: list[AudioTrack] | None = None, spatial: SpatialDocument | None = None):
-        self.tracks: list[AudioTrack] = tracks if tracks is not None else [AudioTrack("Soundscape"),
-                                                                            AudioTrack("Maskers")]
+        self.tracks: list[AudioTrack] = tracks if tracks is not None else [
+            AudioTrack("Soundscape"), AudioTrack("Maskers"), AudioTrack("Spatial")]
         self.spatial = spatial or SpatialDocument()
         self.spatial.changed.connect(self.changed.emit)
         for track in self.tracks:

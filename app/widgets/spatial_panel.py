@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
 from app.audio_export import copy_atomic
 from app.client import EngineClient
 from app.engine_jobs import EngineJob
-from app.project.audio import FORMATS, ROOM_PRESETS, AudioDocument, SpatialSource
-from app.project.audio_commands import AddSource, SetField, SetTrajectory, keyframes_with
+from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, SpatialSource
+from app.project.audio_commands import AddAudioClip, AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
 from app.widgets.masker_bank import BUILTIN_DIR, read_folder
 from app.widgets.playback import AudioPlayer
@@ -209,6 +209,9 @@ class SpatialPanel(QWidget):
         self.duration.setRange(0.5, 3600)
         self.duration.setSuffix(" s")
         self.duration.editingFinished.connect(lambda: self.set_setting("duration", self.duration.value()))
+        to_track = QPushButton("To track")
+        to_track.setToolTip("render binaurally (stereo for the stereo renderer) onto the Spatial audio track")
+        to_track.clicked.connect(self.render_to_track)
         listen = QPushButton("Listen")
         listen.clicked.connect(self.listen)
         verify = QPushButton("Verify")
@@ -236,7 +239,7 @@ class SpatialPanel(QWidget):
         form.addRow("Room", self.room_box)
         form.addRow("Length", self.duration)
         buttons = QHBoxLayout()
-        for button in (listen, verify, export):
+        for button in (listen, verify, to_track, export):
             buttons.addWidget(button)
         side = QVBoxLayout()
         side.addLayout(form)
@@ -411,6 +414,22 @@ class SpatialPanel(QWidget):
         return self.job.start(self.client, "spatial.render", params, [f"{fmt}.wav", "annotations.csv"],
                               self.work_dir / "spatial", name=f"spatial {fmt}{' verify' if verify else ''}")
 
+    def render_to_track(self) -> bool:
+        """Render the scene as two channels and lay it on the Spatial audio track (one undo step)."""
+        fmt = "stereo" if self.doc.spatial.settings.format == "stereo" else "binaural"
+        return self.render(fmt, then="track")
+
+    def _put_on_track(self, wav: Path) -> None:
+        kept = self.work_dir / "spatial" / "renders" / f"{self.job.job_id}-{wav.name}"
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        copy_atomic(wav, kept)
+        info = sf.info(str(kept))
+        track = next((t for t in self.doc.tracks if t.name == "Spatial"), self.doc.tracks[-1])
+        clip = AudioClip(path=str(kept), name=f"spatial {wav.stem}", kind="render", start=0.0,
+                         duration=info.frames / info.samplerate)
+        push(self.stack, AddAudioClip(track, clip, "Add the spatial render"))
+        self.status.setText(f"{clip.name} ({info.channels} channels) put on the {track.name} track")
+
     def listen(self) -> bool:
         return self.render("binaural", then="play")
 
@@ -429,8 +448,10 @@ class SpatialPanel(QWidget):
                             f"{render.get('sample_rate', '?')} Hz")
         if "verify" in result:
             self.show_verification(result["verify"])
+        wav = next(p for n, p in files.items() if n.endswith(".wav"))
+        if self._after_render == "track":
+            self._put_on_track(wav)
         if self._after_render == "play":
-            wav = next(p for n, p in files.items() if n.endswith(".wav"))
             data, rate = sf.read(str(wav), dtype="float32", always_2d=True)
             try:
                 self.player.play(data, rate, 0.0)

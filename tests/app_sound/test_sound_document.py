@@ -44,7 +44,7 @@ def test_a_version_2_file_opens_with_empty_audio_tracks(tmp_path):
     body = {"name": "old", "settings": {}, "tracks": [{"name": "Prompts", "kind": "prompt", "clips": []}]}
     (tmp_path / "old.nloom").write_text(json.dumps({"format": "noiseloom-project", "version": 2, "project": body}))
     project = load_project(tmp_path / "old.nloom")
-    assert [t.name for t in project.audio.tracks] == ["Soundscape", "Maskers"]
+    assert [t.name for t in project.audio.tracks] == ["Soundscape", "Maskers", "Spatial"]
     assert all(len(t) == 0 for t in project.audio.tracks) and project.audio.spatial.sources == []
 
 

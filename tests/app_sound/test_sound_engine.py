@@ -125,3 +125,9 @@ def test_verify_shows_estimates_over_the_paths_and_export_reads_back(spatial, tm
     _wait(panel.job)
     binaural = sf.info(str(tmp_path / "bin" / "binaural.wav"))
     assert (binaural.channels, binaural.samplerate) == (2, 48000)
+
+    assert panel.render_to_track()                               # the render becomes a clip of the tracks
+    _wait(panel.job)
+    clip = panel.doc.track("Spatial").clips[0]
+    assert clip.kind == "render" and clip.duration == pytest.approx(3.0)
+    assert sf.info(clip.path).channels == 2 and Path(clip.path).parent != tmp_path / "spatial" / panel.job.job_id
