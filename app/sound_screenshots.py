@@ -1,8 +1,9 @@
-"""The sound half of ``noiseloom screenshots``: ``soundscape.png`` and ``spatial.png`` from a real session.
+"""The sound half of ``noiseloom screenshots``: ``soundscape.png``, ``audio.png`` and ``spatial.png``.
 
 With the window's engine connected: the example street recording is imported, a masker search runs on
 the engine, the best masker is auditioned and applied (``soundscape.png``: the ranking, the
-pleasantness-vs-gain curves, the circumplex, the audio tracks); then a fly-by and a static fountain are
+pleasantness-vs-gain curves, the circumplex; ``audio.png``: the tracks with the street and the masker,
+the spectrogram of the street); then a fly-by and a static fountain are
 placed in space, rendered to FOA and verified (``spatial.png``: the paths, the estimated directions and
 the SELD metrics).
 """
@@ -30,7 +31,7 @@ def _wait_job(job, timeout_s: float, what: str) -> None:
 
 
 def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[Path]:
-    """Write ``soundscape.png`` and ``spatial.png`` of ``window`` (connected to an engine) to ``out_dir``."""
+    """Write ``soundscape.png``, ``audio.png`` and ``spatial.png`` of ``window`` (connected to an engine) to ``out_dir``."""
     from app.screenshots import ScreenshotError, grab
 
     sound = window.sound
@@ -56,6 +57,10 @@ def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[P
     panel.apply()
     window.timeline.set_playhead(12.0)
     written.append(grab(window, Path(out_dir) / "soundscape.png"))
+
+    sound.tabs.setCurrentWidget(sound.audio)
+    sound.audio.view.select(panel.soundscape_clip().id)
+    written.append(grab(window, Path(out_dir) / "audio.png"))
 
     spatial = sound.spatial
     sound.tabs.setCurrentWidget(spatial)
