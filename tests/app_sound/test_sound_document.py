@@ -182,3 +182,39 @@ def test_recording_from_a_real_input_device_writes_a_clip_file(qtbot, tmp_path):
     path = recorder.stop(tmp_path / "take.wav")
     info = sf.info(str(path))
     assert info.samplerate == 48000 and info.duration > 0.1
+
+
+def test_dragging_a_source_with_the_mouse_is_one_undo_step(qtbot, tmp_path):
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from app.widgets.spatial_panel import SpatialPanel, to_view
+
+    stack = QUndoStack()
+    panel = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    qtbot.addWidget(panel)
+    panel.set_document(AudioDocument())
+    panel.resize(900, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    source = panel.add_source("fountain")                    # static, 2 m in front
+    view, viewport = panel.view, panel.view.viewport()
+
+    def at(azimuth: float, distance: float):
+        return view.mapFromScene(view.plotItem.vb.mapViewToScene(QPointF(*to_view(azimuth, distance))))
+
+    start, end = at(0.0, 2.0), at(90.0, 2.0)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    for step in range(1, 11):      # moves with the button held (QTest.mouseMove carries no buttons)
+        point = QPointF(start + (end - start) * step / 10)
+        QApplication.sendEvent(viewport, QMouseEvent(
+            QMouseEvent.Type.MouseMove, point, viewport.mapToGlobal(point), Qt.MouseButton.NoButton,
+            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+    (key,) = source.trajectory
+    assert key.azimuth == pytest.approx(90.0, abs=3.0) and key.distance == pytest.approx(2.0, rel=0.05)
+    assert stack.count() == 2 and stack.undoText() == "Move fountain"      # ten mouse moves, one step
+    stack.undo()
+    assert source.trajectory == [Keyframe(t=0.0, azimuth=0.0, distance=2.0)]
