@@ -203,6 +203,64 @@ def cmd_spatial_render(args: argparse.Namespace) -> int:
     return run_job(args, "spatial.render", params, outputs)
 
 
+DEMO_PROMPTS = [(0.0, "a red ball bouncing on green grass"), (3.0, "a blue square moving left on green grass"),
+                (6.0, "a yellow triangle growing on green grass")]
+
+
+def _demo_step(api: EngineAPI, title: str, kind: str, params: dict[str, Any],
+               outputs: dict[str, Path]) -> dict[str, Any] | None:
+    """Run one demo job; print what it made, or why it could not run (the demo never fakes output)."""
+    print(f"demo: {title}...", file=sys.stderr)
+    job = api.run(kind, params)
+    if job["status"] != "completed":
+        print(f"demo: {title}: not made: {job.get('error') or job['status']}", file=sys.stderr)
+        return None
+    for name, dest in outputs.items():
+        api.download(job["id"], name, dest)
+        print(f"demo: wrote {dest}", file=sys.stderr)
+    return job["result"]
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main jobs headless on the builtin defaults: a multi-prompt video, the best masker for the
+    example street, and a binaural scene of it; results and a summary under ``--out``."""
+    from engine.atomic import write_json_atomic
+    from engine.resources import resource_path
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    street = resource_path("examples", "traffic_street.flac")
+    summary: dict[str, Any] = {}
+    with engine_for(args) as api:
+        video = {"prompt": "", "prompts": [{"start": s, "end": e, "text": t} for (s, t), (e, _) in
+                                           zip(DEMO_PROMPTS, [*DEMO_PROMPTS[1:], (9.0, "")], strict=True)],
+                 "seconds": 9.0, "fps": 16, "width": 64, "height": 64, "mode": "dualparal", "seed": 7}
+        summary["video"] = _demo_step(api, "multi-prompt video (builtin model, DualParal)", "video.generate",
+                                      video, {"video.mp4": out / "video.mp4", "video.json": out / "video.json"})
+        search = _demo_step(api, "soundscape search on the example street", "soundscape.search",
+                            {"soundscape": str(street), "top_k": 5}, {})
+        summary["soundscape"] = search
+        if search:
+            best = search["ranking"][0]
+            summary["augmented"] = _demo_step(
+                api, f"the street with {best['masker']} at {best['snr_db']:+.1f} dB SMR", "soundscape.render",
+                {"soundscape": str(street), "masker": best["masker"], "snr_db": best["snr_db"],
+                 "output": "augmented.flac"}, {"augmented.flac": out / "augmented.flac"})
+        scene = {"version": 1, "sample_rate": 48000, "duration": 8, "room": None, "sources": [
+            {"name": "street", "audio": str(street), "gain_db": 0,
+             "trajectory": [{"t": 0, "azimuth": 90, "elevation": 0, "distance": 6},
+                            {"t": 8, "azimuth": -90, "elevation": 0, "distance": 6}]}]}
+        summary["spatial"] = _demo_step(api, "binaural scene: the street passing from left to right", "spatial.render",
+                                        {"scene": scene, "format": "binaural", "output": "street_binaural.wav",
+                                         "annotations": "street.csv", "verify": True},
+                                        {"street_binaural.wav": out / "street_binaural.wav",
+                                         "street.csv": out / "street.csv"})
+    write_json_atomic(out / "demo.json", summary)
+    made = [name for name, result in summary.items() if result]
+    print(f"demo: made {', '.join(made) or 'nothing'}; summary in {out / 'demo.json'}")
+    return 0 if made else 1
+
+
 def cmd_screenshots(args: argparse.Namespace) -> int:
     from app.screenshots import ScreenshotError, render_screenshots
 
@@ -473,6 +531,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("source")
     importer.add_argument("out", help="the .nloom project to write")
     importer.set_defaults(func=cmd_import)
+
+    demo = sub.add_parser("demo", help="run the main jobs headless on the builtin defaults")
+    demo.add_argument("--out", default="out/demo")
+    _engine_options(demo)
+    demo.set_defaults(func=cmd_demo)
 
     shots = sub.add_parser("screenshots", help="render the studio's main views offscreen to PNG files")
     shots.add_argument("--out", required=True, help="folder for main-empty.png, main-video.png, ...")

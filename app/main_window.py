@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.client import EngineClient
 from app.generation_session import GenerationSession
+from app.plugin_host import PluginHost
 from app.project.autosave import Autosaver, Recovery
 from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
 from app.project.model import Project
@@ -35,7 +36,9 @@ from app.widgets.inspector import Inspector
 from app.widgets.jobs_panel import JobsPanel
 from app.widgets.model_manager import ModelManager
 from app.widgets.player import PreviewPlayer
+from app.widgets.plugin_manager import PluginManagerDialog
 from app.widgets.timeline import TimelineView, TimelineWidget
+from engine.plugins import PluginManager
 
 AUTOSAVE_MS = 30_000
 STATE_COLORS = {"connected": Colors.done, "connecting": Colors.accent, "starting": Colors.accent,
@@ -44,7 +47,8 @@ STATE_COLORS = {"connected": Colors.done, "connecting": Colors.accent, "starting
 
 class MainWindow(QMainWindow):
     def __init__(self, client: EngineClient | None = None, settings: QSettings | None = None,
-                 autosave_dir: Path | None = None, cache_dir: Path | None = None):
+                 autosave_dir: Path | None = None, cache_dir: Path | None = None,
+                 plugins: PluginManager | None = None):
         super().__init__()
         self.settings = settings or QSettings("NoiseLoom", "Studio")
         self.client = client or EngineClient(self)
@@ -70,6 +74,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._wire()
         self.sound = SoundStudio(self)
+        self._install_plugins(plugins)
         self._load_into_window(self.project, None)
         self.inspector.project_panel.set_models(self.models.models)
 
@@ -232,6 +237,21 @@ class MainWindow(QMainWindow):
         for name in ("regenerate", "cancel", "export"):
             bar.addAction(a[name])
             bar.widgetForAction(a[name]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _install_plugins(self, manager: PluginManager | None) -> None:
+        self.plugins = PluginHost(self, manager)
+        self.plugins.message.connect(self.show_message)
+        self.plugins.install()
+        file_menu = self.menuBar().actions()[0].menu()
+        file_menu.insertMenu(self.actions_by_name["quit"], self.plugins.export_menu)
+        manage = QAction("Plugin &manager...", self)
+        manage.triggered.connect(self.plugin_manager_dialog)
+        self.plugins.menu.addSeparator()
+        self.plugins.menu.addAction(manage)
+        self.menuBar().insertMenu(self.menuBar().actions()[-1], self.plugins.menu)
+
+    def plugin_manager_dialog(self) -> None:
+        PluginManagerDialog(self.plugins.manager, self).exec()
 
     def _build_status_bar(self) -> None:
         self.engine_label = QLabel()

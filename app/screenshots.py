@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from app.theme import resources_dir
+from engine.resources import resources_dir
 
 EXAMPLE = resources_dir() / "examples" / "shapes-day.nloom"
 SIZE = (1600, 960)

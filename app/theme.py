@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-
-def resources_dir() -> Path:
-    """The shipped resources: ``NOISELOOM_RESOURCES`` (set by the desktop launcher) or the checkout's."""
-    return Path(os.environ.get("NOISELOOM_RESOURCES") or Path(__file__).resolve().parent.parent / "resources")
+from engine.resources import resources_dir
 
 
 class Colors:

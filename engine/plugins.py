@@ -37,14 +37,11 @@ ENTRY_POINT_GROUP = "noiseloom.plugins"
 MANIFEST = "noiseloom.toml"
 
 EXTENSION_POINTS: dict[str, str] = {
-    "noise_initialisers": "engine",
-    "transitions": "engine",
-    "job_kinds": "engine",
-    "masker_sources": "engine",
-    "spatial_renderers": "engine",
-    "exporters": "engine",
-    "app_panels": "app",
-    "app_actions": "app",
+    "noise_initialisers": "engine",  # engine.video.noise.make_initialiser
+    "job_kinds": "engine",           # register_enabled_job_kinds
+    "exporters": "app",              # app.plugin_host, noiseloom export/import
+    "app_panels": "app",             # app.plugin_host
+    "app_actions": "app",            # app.plugin_host
 }
 
 _MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")

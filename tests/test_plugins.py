@@ -148,6 +148,6 @@ def test_builtin_plugins_are_enabled_until_disabled(tmp_path, monkeypatch):
     manager.set_enabled("flow-noise", False)
     again = PluginManager()
     assert not {p.name: p for p in again.discover()}["flow-noise"].enabled
-    assert again.contributions("noise_initialisers") == []
+    assert "flow-warp" not in [c.id for c in again.contributions("noise_initialisers")]
     again.set_enabled("flow-noise", True)
-    assert [c.id for c in again.contributions("noise_initialisers")] == ["flow-warp"]
+    assert "flow-warp" in [c.id for c in again.contributions("noise_initialisers")]

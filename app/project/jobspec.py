@@ -79,14 +79,10 @@ REUSE_JOB_FIELD = "reuse_job"                 # the earlier job whose block cach
 
 
 def add_regeneration(request: dict[str, Any], from_seconds: float, previous_job: str | None) -> bool:
-    """Ask the engine to reuse ``previous_job``'s blocks before ``from_seconds`` when the job language
-    offers it (True); otherwise the request stays a whole run, which gives the same frames before the
-    playhead anyway (same seed, same prompts there) and only costs the time to make them again."""
-    from engine.spec import kinds
-
-    kind = kinds().get(request.get("kind", ""))
-    fields = kind.params.model_fields if kind is not None else {}
-    if previous_job is None or REGENERATE_FROM_FIELD not in fields or REUSE_JOB_FIELD not in fields:
+    """Ask the engine to reuse ``previous_job``'s blocks before ``from_seconds`` (True). Only the block-wise
+    mode has blocks to reuse; otherwise the request stays a whole run, which gives the same frames before
+    the playhead anyway (same seed, same prompts there) and only costs the time to make them again."""
+    if previous_job is None or request["params"].get("mode") != "dualparal":
         return False
     request["params"][REGENERATE_FROM_FIELD] = round(from_seconds, 6)
     request["params"][REUSE_JOB_FIELD] = previous_job

@@ -133,7 +133,7 @@ class Scheduler:
         parent_conn, child_conn = _SPAWN.Pipe(duplex=True)
         device_ids = [d.id for d in group]
         process = _SPAWN.Process(
-            target=worker_main, name=f"noiseloom-job-{job_id}", daemon=True,
+            target=worker_main, name=f"noiseloom-job-{job_id}", daemon=False,  # a job may start its own workers
             args=(job_id, job["kind"], params, str(out_dir), device_ids, group[0].threads, child_conn))
         with self._lock:
             for device in group:

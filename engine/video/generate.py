@@ -1,27 +1,27 @@
-"""The ``video.generate`` runner: one clip through the whole-clip sampler, written as MP4 + JSON sidecar.
+"""The ``video.generate`` runner: one clip through the whole-clip sampler, written as MP4 + JSON sidecar;
+long and multi-prompt videos (``mode`` dualparal or window, or timed prompts) go to ``long_video``.
 
-Long videos (``mode`` dualparal or window) are the block-wise sampler's job and are refused here with a
-message naming the field. Generation is seeded: the same params give the same frames, bit for bit, on
+Generation is seeded: the same params give the same frames, bit for bit, on
 the CPU (torch runs deterministic kernels on the CPU; the thread count does not change the results of
 the ops used here, and the noise comes from a CPU generator).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
-import os
 import resource
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from engine.atomic import write_json_atomic
 from engine.jobs.context import JobContext
 from engine.media.video_io import write_mp4
 from engine.video import models
+from engine.video.long_video import run_long
 from engine.video.sampler import denoise, initial_noise
 from engine.video.spec import VideoGenerateParams
 
@@ -32,21 +32,19 @@ def _peak_rss_bytes() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
-def _check_fits(params: VideoGenerateParams, model: models.VideoModel) -> int:
-    if params.mode != "full":
-        raise ValueError(f"mode {params.mode!r} is not available yet: this engine runs single clips only; "
-                         "set mode to 'full'")
-    if params.prompts:
-        raise ValueError("prompts (timed prompts) need the long-video sampler (mode 'dualparal'); "
-                         "for a single clip give prompt only")
-    if params.workers != 1:
-        raise ValueError("workers must be 1 for mode 'full' (one process runs the whole clip)")
+def _check_size(params: VideoGenerateParams, model: models.VideoModel) -> None:
     m = model.size_multiple
     for name in ("width", "height"):
         value = getattr(params, name)
         if value % m:
             raise ValueError(f"{name} {value} is not a multiple of {m} (this model's VAE factor "
                              f"{model.spatial_factor} x patch); use {value - value % m or m}")
+
+
+def _check_fits(params: VideoGenerateParams, model: models.VideoModel) -> int:
+    if params.workers != 1:
+        raise ValueError("workers must be 1 for mode 'full' (one process runs the whole clip); use mode "
+                         "'dualparal' to spread a video over several workers")
     frames = model.frames_for(params.total_frames())
     if frames > MAX_FULL_FRAMES:
         raise ValueError(f"{frames} frames is too long for one clip in mode 'full' (at most {MAX_FULL_FRAMES}); "
@@ -64,6 +62,9 @@ def run(params: VideoGenerateParams, ctx: JobContext) -> dict:
         model = models.load(params.model)
     except models.ModelError as exc:
         raise ValueError(str(exc)) from None
+    _check_size(params, model)
+    if params.mode != "full" or params.prompts or params.noise != "pool":
+        return run_long(params, ctx, model, functools.partial(_write_sidecar, ctx))
     frames = _check_fits(params, model)
     ctx.check_cancel()
     ctx.progress(0.02, "encoding prompt")
@@ -103,20 +104,18 @@ def run(params: VideoGenerateParams, ctx: JobContext) -> dict:
         "torch_threads": torch.get_num_threads(),
         "frames_sha256": _digest(video),
     }
-    sidecar = {"kind": "video.generate", "params": params.model_dump(), "model_folder": str(model.folder),
-               "frames_asked": params.total_frames(), "stats": stats, "video": video_path.name}
-    _write_json(ctx.output_path("video.json"), sidecar)
+    _write_sidecar(ctx, params, model, stats, video_path)
     ctx.progress(1.0, "done")
     return {"video": str(video_path), "sidecar": str(ctx.output_path("video.json")), **stats}
 
 
+def _write_sidecar(ctx: JobContext, params: VideoGenerateParams, model: models.VideoModel, stats: dict,
+                   video_path: Path) -> None:
+    """``video.json``: everything needed to make the same video again, and what it cost."""
+    sidecar = {"kind": "video.generate", "params": params.model_dump(), "model_folder": str(model.folder),
+               "frames_asked": params.total_frames(), "stats": stats, "video": video_path.name}
+    write_json_atomic(ctx.output_path("video.json"), sidecar)
+
+
 def _digest(video: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(video).tobytes()).hexdigest()
-
-
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.replace(tmp, path)

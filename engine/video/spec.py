@@ -8,7 +8,7 @@ Wan VAE) happen when the runner has loaded the model, with messages that name th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -58,6 +58,14 @@ class VideoGenerateParams(Params):
     workers: int = Field(1, ge=1, le=64, description="worker processes (devices) of a dualparal group")
     block_frames: int | None = Field(None, ge=1, le=1024, description="latent frames per block (dualparal)")
     context_frames: int | None = Field(None, ge=0, le=1024, description="latent context frames (dualparal)")
+    noise: str = Field("pool", min_length=1, max_length=100,
+                       description="initial noise: 'pool' (FreeNoise-style shared pool) or a plugin's "
+                                   "noise initialiser, e.g. 'flow-warp', 'freenoise', 'look-back'")
+    noise_options: dict[str, Any] = Field(default_factory=dict, description="the noise initialiser's options")
+    regenerate_from: float | None = Field(None, ge=0.0, le=MAX_SECONDS,
+                                          description="seconds: reuse reuse_job's blocks wholly before this time")
+    reuse_job: str | None = Field(None, pattern=r"^[0-9a-f]{16}$",
+                                  description="the earlier job (same settings) whose cached blocks to reuse")
 
     @field_validator("width", "height")
     @classmethod
@@ -80,6 +88,11 @@ class VideoGenerateParams(Params):
         if self.context_frames is not None and self.block_frames is not None \
                 and self.context_frames > self.block_frames:
             raise ValueError("context_frames must not exceed block_frames")
+        if (self.regenerate_from is None) != (self.reuse_job is None):
+            raise ValueError("regenerate_from and reuse_job go together: the time to regenerate from and "
+                             "the earlier job whose blocks before it are kept")
+        if self.regenerate_from is not None and self.mode != "dualparal":
+            raise ValueError("regenerate_from needs mode 'dualparal' (blocks are what is reused)")
         return self
 
     def total_frames(self) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import threading
 import time
 import traceback
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.jobs.context import JobCanceled, JobContext
+from engine.workers.lifetime import die_with_parent
 
 _PROGRESS_INTERVAL_S = 0.1
 
@@ -64,18 +64,6 @@ class WorkerContext(JobContext):
             self.cancel()
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this worker if the engine process dies (no orphaned jobs)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            os._exit(1)
-
-
 def _limit_threads(threads: int) -> None:
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
@@ -84,7 +72,7 @@ def _limit_threads(threads: int) -> None:
 def worker_main(job_id: str, kind_name: str, params: dict, output_dir: str, devices: list[str],
                 threads: int, conn: Connection) -> None:
     """Entry point of the spawned worker process."""
-    _die_with_parent()
+    die_with_parent()
     _limit_threads(threads)
     ctx = WorkerContext(job_id, Path(output_dir), devices, conn)
     threading.Thread(target=ctx.listen_for_cancel, daemon=True, name="cancel-listener").start()

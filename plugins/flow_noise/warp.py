@@ -28,11 +28,6 @@ def resize_flow(flow: np.ndarray, height: int, width: int) -> np.ndarray:
     return resized * np.array([scale_x, scale_y], dtype=np.float32)
 
 
-def _downsample(fine: np.ndarray, k: int) -> np.ndarray:
-    channels, height, width = fine.shape
-    return fine.reshape(channels, height // k, k, width // k, k).sum(axis=(2, 4)) / k
-
-
 def warp_step(fine: np.ndarray, flow: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Move every sub-cell of ``fine`` (C, H, W) along ``flow`` (H, W, 2, in sub-cells)."""
     channels, height, width = fine.shape
@@ -50,16 +45,28 @@ def warp_step(fine: np.ndarray, flow: np.ndarray, rng: np.random.Generator) -> n
     return warped
 
 
+class WarpedNoiseStream:
+    """Noise frames (C, height, width), each the previous one moved along a flow, from ``seed``."""
+
+    def __init__(self, channels: int, height: int, width: int, seed: int, k: int = 4):
+        self.k, self.height, self.width = k, height, width
+        self.rng = np.random.default_rng(seed)
+        self.fine = self.rng.standard_normal((channels, height * k, width * k)).astype(np.float32)
+
+    def frame(self) -> np.ndarray:
+        """The current frame: each latent cell the sum of its k^2 sub-cells divided by k."""
+        channels, height, width = self.fine.shape
+        k = self.k
+        return self.fine.reshape(channels, height // k, k, width // k, k).sum(axis=(2, 4)) / k
+
+    def advance(self, flow: np.ndarray) -> np.ndarray:
+        """Move the noise along ``flow`` (any resolution, resampled to the sub-cells); the new frame."""
+        self.fine = warp_step(self.fine, resize_flow(flow, self.height * self.k, self.width * self.k), self.rng)
+        return self.frame()
+
+
 def warped_noise(flows: list[np.ndarray], channels: int, height: int, width: int, seed: int,
                  k: int = 4) -> np.ndarray:
-    """Noise (C, F, height, width) with F = len(flows) + 1 frames, transported by ``flows``.
-
-    ``flows`` are per-step flows at any resolution; they are resampled to the sub-cell grid.
-    """
-    rng = np.random.default_rng(seed)
-    fine = rng.standard_normal((channels, height * k, width * k)).astype(np.float32)
-    frames = [_downsample(fine, k)]
-    for flow in flows:
-        fine = warp_step(fine, resize_flow(flow, height * k, width * k), rng)
-        frames.append(_downsample(fine, k))
-    return np.stack(frames, axis=1)
+    """Noise (C, F, height, width) with F = len(flows) + 1 frames, transported by ``flows``."""
+    stream = WarpedNoiseStream(channels, height, width, seed, k)
+    return np.stack([stream.frame(), *(stream.advance(flow) for flow in flows)], axis=1)

@@ -28,7 +28,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-model")
-    code = f"from pathlib import Path; from tests.video.conftest import make_model_folder; " \
+    code = f"from pathlib import Path; from tests.video.tiny_models import make_model_folder; " \
            f"make_model_folder(Path({str(folder)!r}))"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
     return folder

@@ -48,3 +48,24 @@ def test_the_same_seed_gives_the_same_noise():
     first = warped_noise(flows, 2, 8, 8, seed=7)
     assert np.array_equal(first, warped_noise(flows, 2, 8, 8, seed=7))
     assert not np.array_equal(first, warped_noise(flows, 2, 8, 8, seed=8))
+
+
+def test_flow_warp_noise_drives_a_generation_from_a_reference_video(tmp_path, monkeypatch):
+    from engine.jobs.context import LocalContext
+    from engine.media.video_io import write_mp4
+    from engine.video.generate import run
+    from engine.video.spec import VideoGenerateParams
+    from plugins.flow_noise.initialiser import FlowWarpNoise
+    from tests.video.tiny_models import make_model_folder
+
+    monkeypatch.setenv("NOISELOOM_CONFIG_DIR", str(tmp_path / "config"))
+    reference = tmp_path / "pan.mp4"
+    write_mp4(reference, np.stack(_panning_video(frames=12, step_px=4)), fps=8)
+    noise = FlowWarpNoise(5, 4, 8, 8, {"video": str(reference)})
+    first, second = noise.block_noise(0, 3), noise.block_noise(1, 3)
+    assert first.shape == (1, 4, 3, 8, 8) and abs(float(second.std()) - 1.0) < 0.15
+    assert np.corrcoef(first[0, :, 0, :, 1:-2].flatten(), first[0, :, 1, :, 2:-1].flatten())[0, 1] > 0.4
+    params = VideoGenerateParams(prompt="a red ball", frames=9, steps=2, model=str(make_model_folder(tmp_path / "m")),
+                                 mode="dualparal", block_frames=3, noise="flow-warp",
+                                 noise_options={"video": str(reference)})
+    assert run(params, LocalContext(tmp_path / "out"))["frames"] == 9

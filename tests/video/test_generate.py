@@ -120,8 +120,7 @@ def test_unreadable_weights_are_a_clear_error(tiny_model, tmp_path):
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("mode", "dualparal", "mode 'dualparal' is not available yet"),
-    ("workers", 2, "workers must be 1"),
+    ("workers", 2, "workers must be 1 for mode 'full'"),
     ("frames", 2000, "too long for one clip"),
 ])
 def test_single_clip_runner_refuses_what_it_cannot_do(tiny_model, tmp_path, field, value, message):

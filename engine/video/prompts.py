@@ -1,0 +1,144 @@
+"""Prompt timelines: a global prompt plus timed prompts, turned into per-block conditioning weights.
+
+A timeline says which text holds at each moment of the video. Between two neighbouring segments the
+conditioning blends linearly over the incoming prompt's ``transition`` seconds, centred on the
+boundary (FreeNoise-style prompt interpolation: the embeddings themselves are interpolated); a
+``hard_cut`` boundary switches at once (the sampler moves it to the nearest block boundary and cuts
+the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
+the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
+frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import torch
+
+
+@dataclass(frozen=True)
+class TimedPrompt:
+    """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds."""
+
+    start: float
+    end: float
+    text: str
+    transition: float = 0.5
+    hard_cut: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.end > self.start >= 0:
+            raise ValueError(f"timed prompt {self.text!r}: need 0 <= start < end, got {self.start}..{self.end}")
+        if self.transition < 0:
+            raise ValueError(f"timed prompt {self.text!r}: transition must be >= 0 seconds")
+
+
+@dataclass(frozen=True)
+class _Segment:
+    start: float
+    end: float
+    text: str
+    transition: float
+    hard_cut: bool
+
+
+@dataclass(frozen=True)
+class PromptTimeline:
+    """A global prompt and timed prompts; where timed prompts overlap, the later start wins."""
+
+    global_prompt: str = ""
+    timed: tuple[TimedPrompt, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.global_prompt.strip() and not self.timed:
+            raise ValueError("prompts: give a global prompt or at least one timed prompt")
+
+    def _compose(self, local: str) -> str:
+        glob = self.global_prompt.strip()
+        return f"{local.strip()}, {glob}" if glob else local.strip()
+
+    def _segments(self, duration: float) -> list[_Segment]:
+        """The timeline as contiguous segments covering [0, duration)."""
+        cuts = sorted({0.0, duration, *(t for p in self.timed for t in (p.start, p.end) if t < duration)})
+        segments: list[_Segment] = []
+        for a, b in itertools.pairwise(cuts):
+            mid = 0.5 * (a + b)
+            active = [p for p in self.timed if p.start <= mid < p.end]
+            if active:
+                p = max(active, key=lambda q: q.start)
+                seg = _Segment(a, b, self._compose(p.text), p.transition, p.hard_cut)
+            elif self.global_prompt.strip():
+                seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False)
+            else:
+                nearest = min(self.timed, key=lambda q: min(abs(q.start - mid), abs(q.end - mid)))
+                seg = _Segment(a, b, self._compose(nearest.text), nearest.transition, nearest.hard_cut)
+            if segments and segments[-1].text == seg.text:
+                seg = _Segment(segments[-1].start, b, seg.text, segments[-1].transition, segments[-1].hard_cut)
+                segments[-1] = seg
+            else:
+                segments.append(seg)
+        return segments
+
+    def texts(self, duration: float) -> list[str]:
+        """The distinct texts the video of ``duration`` seconds uses, in order of appearance."""
+        return list(dict.fromkeys(s.text for s in self._segments(duration)))
+
+    def weights_at(self, t: float, duration: float) -> dict[str, float]:
+        """The blend of texts at time ``t`` (weights sum to 1)."""
+        segments = self._segments(duration)
+        i = next((j for j, s in enumerate(segments) if s.start <= t < s.end), len(segments) - 1)
+        seg = segments[i]
+        weights: dict[str, float] = {}
+        if i > 0 and not seg.hard_cut and t - seg.start < seg.transition / 2:
+            weights[segments[i - 1].text] = 0.5 - (t - seg.start) / seg.transition
+        if i + 1 < len(segments):
+            nxt = segments[i + 1]
+            if not nxt.hard_cut and seg.end - t < nxt.transition / 2:
+                weights[nxt.text] = weights.get(nxt.text, 0.0) + 0.5 - (seg.end - t) / nxt.transition
+        weights[seg.text] = weights.get(seg.text, 0.0) + max(1.0 - sum(weights.values()), 0.0)
+        total = sum(weights.values())
+        return {k: v / total for k, v in weights.items() if v > 0}
+
+    def hard_cuts(self, duration: float) -> list[float]:
+        """The times of the boundaries that switch at once."""
+        return [s.start for s in self._segments(duration)[1:] if s.hard_cut]
+
+    def snapped(self, boundaries: Sequence[float]) -> PromptTimeline:
+        """This timeline with every hard cut moved to the nearest of ``boundaries`` (block starts)."""
+        def snap(t: float) -> float:
+            return min(boundaries, key=lambda b: abs(b - t))
+
+        cuts = {p.start for p in self.timed if p.hard_cut}
+        timed = []
+        for p in self.timed:
+            start = snap(p.start) if p.hard_cut else p.start
+            end = snap(p.end) if p.end in cuts else p.end
+            if end > start:
+                timed.append(replace(p, start=start, end=end))
+        return PromptTimeline(self.global_prompt, tuple(timed))
+
+    def span_weights(self, frame_times: Sequence[float], duration: float) -> dict[str, float]:
+        """The mean blend over the given frame times (the conditioning of a block covering them)."""
+        acc: dict[str, float] = {}
+        for t in frame_times:
+            for text, w in self.weights_at(t, duration).items():
+                acc[text] = acc.get(text, 0.0) + w / len(frame_times)
+        return acc
+
+
+class PromptEmbeddings:
+    """Each distinct text encoded once; blends are weighted sums of those embeddings."""
+
+    def __init__(self, texts: Sequence[str], encode: Callable[[list[str]], torch.Tensor]):
+        unique = list(dict.fromkeys(texts))
+        encoded = encode(unique)
+        self._by_text = {text: encoded[i] for i, text in enumerate(unique)}
+
+    def __len__(self) -> int:
+        return len(self._by_text)
+
+    def blend(self, weights: dict[str, float]) -> torch.Tensor:
+        """The weighted sum of the embeddings named in ``weights`` (shape: tokens x text_dim)."""
+        return sum(self._by_text[text] * w for text, w in weights.items())
