@@ -5,7 +5,7 @@ the engine, the best masker is auditioned and applied (``soundscape.png``: the r
 pleasantness-vs-gain curves, the circumplex; ``audio.png``: the tracks with the street and the masker,
 the spectrogram of the street); then a fly-by and a static fountain are
 placed in space, rendered to FOA and verified (``spatial.png``: the paths, the estimated directions and
-the SELD metrics).
+the SELD metrics). The window's docks are put back as they were afterwards.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[P
     from app.screenshots import ScreenshotError, grab
 
     sound = window.sound
+    state = window.saveState()
     for dock in window.findChildren(type(sound.dock)):
         if dock is not sound.dock:
             dock.hide()
@@ -73,4 +74,6 @@ def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[P
     _wait_job(spatial.job, timeout_s, "the spatial render and verification")
     window.timeline.set_playhead(2.6)
     written.append(grab(window, Path(out_dir) / "spatial.png"))
+    window.restoreState(state)
+    sound.tabs.setCurrentWidget(sound.audio)
     return written
