@@ -38,6 +38,7 @@ class SoundStudio(QObject):
         self.tabs.addTab(self.soundscape, "Soundscape")
         self.tabs.addTab(self.spatial, "Spatial")
         self.dock = window._dock("Sound", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea, 600)
+        window.resizeDocks([self.dock], [280], Qt.Orientation.Vertical)
         timeline = window.timeline
         timeline.playhead_moved.connect(self._follow_timeline)
         self.audio.playhead_moved.connect(lambda s: timeline.set_playhead(s, follow=True))
