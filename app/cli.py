@@ -173,6 +173,12 @@ def cmd_soundscape_search(args: argparse.Namespace) -> int:
               "maskers": [str(Path(m).resolve()) for m in args.maskers]}
     if args.model:
         params["model_dir"] = str(Path(args.model).resolve())
+    if args.level:
+        params["masker_levels_dba"] = args.level
+    if args.only:
+        params["only"] = args.only
+    calibration = {"soundscape_level_dba": args.soundscape_level, "calibration_db": args.calibration}
+    params["calibration"] = {key: value for key, value in calibration.items() if value is not None}
     return run_job(args, "soundscape.search", params)
 
 
@@ -487,6 +493,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="soundscape-to-masker ratios in dB (default -6:6:0.5)")
     search.add_argument("--top", type=int, default=10)
     search.add_argument("--model", help="a pleasantness model folder (default: the ISD-fitted model)")
+    search.add_argument("--level", type=float, action="append", default=[], metavar="DBA",
+                        help="absolute masker playback levels in dB(A) instead of ratios (repeatable)")
+    search.add_argument("--only", action="append", default=[], metavar="NAME", help="search only these maskers")
+    search.add_argument("--soundscape-level", type=float, metavar="DBA",
+                        help="the recording's real level in dB(A) (calibration)")
+    search.add_argument("--calibration", type=float, metavar="DB",
+                        help="dB SPL of a digital mean square of 1 (overrides --soundscape-level)")
     _engine_options(search)
     search.set_defaults(func=cmd_soundscape_search)
     render = soundscape_sub.add_parser("render", help="mix a masker into the soundscape at a gain")

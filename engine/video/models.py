@@ -17,9 +17,10 @@ import numpy as np
 import torch
 from diffusers import AutoencoderKL, AutoencoderKLWan, WanPipeline
 
+from engine.resources import resource_path
 from engine.video.shapes_model import TEXT_ENCODER_KEY
 
-BUILTIN_MODELS = {"builtin:shapes": Path(__file__).resolve().parents[2] / "resources" / "models" / "shapes"}
+BUILTIN_MODELS = {"builtin:shapes": resource_path("models", "shapes")}
 SUPPORTED_PIPELINES = ("WanPipeline",)
 WAN_TEXT_TOKENS = 512  # what WanPipeline.__call__ uses
 

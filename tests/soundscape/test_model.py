@@ -58,7 +58,7 @@ def test_araus_training_script_on_a_file_in_its_schema(tmp_path):
     import pandas as pd
 
     from engine.audio.soundscape.iso import PAQ_NAMES
-    from scripts.soundscape.train_araus import main
+    from engine.audio.soundscape.tools.train_araus import main
 
     rng = np.random.default_rng(0)
     n = 600

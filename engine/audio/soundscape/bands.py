@@ -26,16 +26,16 @@ def _filterbank(sample_rate: int) -> tuple[np.ndarray, ...]:
     )
 
 
-def band_powers(x: np.ndarray, sample_rate: int, frame_s: float) -> np.ndarray:
-    """Mean-square power ``(frames, 28)`` of mono signal ``x`` per third-octave band and frame."""
-    hop = round(frame_s * sample_rate)
-    frames = x.shape[0] // hop
+def band_powers(x: np.ndarray, sample_rate: int, frame_s: float, subframes: int = 1) -> np.ndarray:
+    """Mean-square power ``(frames, subframes, 28)`` of mono ``x`` per frame, sub-frame and band."""
+    hop = round(frame_s * sample_rate / subframes)
+    frames = x.shape[0] // (hop * subframes)
     if frames < 1:
         raise ValueError(f"signal of {x.shape[0] / sample_rate:.3f} s is shorter than one {frame_s} s frame")
-    out = np.empty((frames, BAND_CENTRES.size), dtype=np.float64)
+    out = np.empty((frames, subframes, BAND_CENTRES.size), dtype=np.float64)
     for b, sos in enumerate(_filterbank(int(sample_rate))):
-        y = signal.sosfilt(sos, x)[: frames * hop]
-        out[:, b] = np.mean((y * y).reshape(frames, hop), axis=1)
+        y = signal.sosfilt(sos, x)[: frames * subframes * hop]
+        out[:, :, b] = np.mean((y * y).reshape(frames, subframes, hop), axis=2)
     return out
 
 

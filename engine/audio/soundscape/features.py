@@ -1,7 +1,8 @@
 """Band-power features of audio files, computed once and cached on disk by content hash.
 
 A file's features are its mono (channel-averaged) third-octave band powers over time at 0 dB gain,
-at the analysis rate of 44.1 kHz. The cache key is the SHA-256 of the file's bytes plus the frame
+at the analysis rate of 44.1 kHz: ``SUBFRAMES`` sub-frames per analysis frame, so that loudness can
+weigh short events as the ear does (``indicators``) while levels use the frame means. The cache key is the SHA-256 of the file's bytes plus the frame
 length and the analysis version, so a renamed file hits the cache and an edited file does not.
 """
 
@@ -20,13 +21,14 @@ from engine.audio.io import AudioClip, read_audio, resample
 from engine.audio.soundscape.bands import band_powers
 
 ANALYSIS_RATE = 44100
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 2
+SUBFRAMES = 9
 DEFAULT_FRAME_S = 0.25
 
 
 @dataclass(frozen=True)
 class BandFeatures:
-    """Band powers ``(frames, 28)`` (digital mean square at 0 dB) of one recording."""
+    """Band powers ``(frames, SUBFRAMES, 28)`` (digital mean square at 0 dB) of one recording."""
 
     powers: np.ndarray
     frame_s: float
@@ -53,7 +55,7 @@ def features_of_clip(clip: AudioClip, frame_s: float = DEFAULT_FRAME_S) -> BandF
     """Compute the band-power features of ``clip`` (resampled to the analysis rate if needed)."""
     samples = resample(clip.samples, clip.sample_rate, ANALYSIS_RATE)
     return BandFeatures(
-        powers=band_powers(samples.mean(axis=1), ANALYSIS_RATE, frame_s).astype(np.float32),
+        powers=band_powers(samples.mean(axis=1), ANALYSIS_RATE, frame_s, SUBFRAMES).astype(np.float32),
         frame_s=frame_s,
         duration_s=clip.duration_s,
         clipped_fraction=clip.clipped_fraction,

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import soundfile as sf
 
-BUILTIN_MASKER_DIR = Path(__file__).resolve().parents[3] / "resources" / "maskers"
+from engine.resources import resource_path
+
+BUILTIN_MASKER_DIR = resource_path("maskers")
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
 MIN_MASKER_S = 1.0
 

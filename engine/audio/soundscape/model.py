@@ -4,8 +4,8 @@ A pleasantness model maps psychoacoustic indicators (``indicators.INDICATORS`` n
 common shape) to predicted ISO/TS 12913-3 ISOPleasant and ISOEventful in [-1, 1]. Models live in a
 folder with a ``model.json`` saying its ``type`` and parameters, so a job can pick any folder:
 
-- ``linear``: standardised indicators times coefficients (``scripts/soundscape/fit_isd_model.py``)
-- ``mlp``: a small fully connected network, ReLU hidden layers (``scripts/soundscape/train_araus.py``)
+- ``linear``: standardised indicators times coefficients (``engine/audio/soundscape/tools/fit_isd_model.py``)
+- ``mlp``: a small fully connected network, ReLU hidden layers (``engine/audio/soundscape/tools/train_araus.py``)
 
 Both are evaluated with numpy only: the search stays vectorised over every masker x gain.
 """
@@ -22,7 +22,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[3] / "resources" / "soundscape_models" / "isd-linear"
+from engine.resources import resource_path
+
+DEFAULT_MODEL_DIR = resource_path("soundscape_models", "isd-linear")
 MODEL_FILE = "model.json"
 
 

@@ -124,8 +124,8 @@ def run_render(params: SoundscapeRenderParams, ctx: JobContext) -> dict:
     ctx.check_cancel()
     s_feats = features_of_file(params.soundscape, params.frame_s, params.cache_dir, what="soundscape")
     m_feats = features_of_file(masker_path, params.frame_s, params.cache_dir, min_duration_s=0.1, what="masker")
-    s_level = float(laeq(s_feats.powers.astype(float), 0.0))
-    m_level = float(laeq(tile_frames(m_feats.powers.astype(float), s_feats.powers.shape[0]), 0.0))
+    s_level = float(laeq(s_feats.powers, 0.0))
+    m_level = float(laeq(tile_frames(m_feats.powers, s_feats.powers.shape[0]), 0.0))
     if params.snr_db is not None:
         gain_db = s_level - params.snr_db - m_level
         snr_db = params.snr_db

@@ -1,9 +1,9 @@
 """The masker x gain search in the feature domain.
 
 Assumption: the masker and the soundscape are uncorrelated, so the band power of their mix is the
-sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every frame and band. This
-is exact in expectation for independent sources and only fails by their cross term over a frame
-(``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
+sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every sub-frame and band.
+This is exact in expectation for independent sources and only fails by their cross term over a
+sub-frame (``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
 combination's indicators are computed from band powers at once, without mixing a single waveform.
 
 Gains follow ARAUS: the soundscape-to-masker ratio (SMR, ``snr_db``) is the soundscape's LAeq minus
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.audio.soundscape.features import BandFeatures
-from engine.audio.soundscape.indicators import INDICATORS, indicators, laeq
+from engine.audio.soundscape.indicators import INDICATORS, indicators, indicators_of, laeq, loudness_power
 from engine.audio.soundscape.model import PleasantnessModel
 
 ASSUMPTION = ("feature-domain mixing: band powers of masker and soundscape add (uncorrelated sources) "
@@ -35,13 +35,12 @@ class MaskerFeatures:
 
 def tile_frames(powers: np.ndarray, frames: int) -> np.ndarray:
     """Band powers looped or trimmed to ``frames`` frames (the masker loops under the soundscape)."""
-    reps = -(-frames // powers.shape[0])
-    return np.tile(powers, (reps, 1))[:frames]
+    return np.take(powers, np.arange(frames) % powers.shape[0], axis=0)
 
 
 def calibration_for_level(soundscape: BandFeatures, level_dba: float) -> float:
     """The calibration (dB SPL of a digital mean square of 1) that puts the soundscape at ``level_dba``."""
-    return float(level_dba - laeq(soundscape.powers.astype(np.float64), 0.0))
+    return float(level_dba - laeq(soundscape.powers, 0.0))
 
 
 def _rows(names, classes, gain_db, snr_db, level_dba, isopl, isoev, ind) -> list[dict]:
@@ -76,9 +75,9 @@ def search(
     if not maskers:
         raise ValueError("maskers: no masker to search")
     t0 = time.perf_counter()
-    ps = soundscape.powers.astype(np.float64)
+    ps = soundscape.powers
     frames = ps.shape[0]
-    pm = np.stack([tile_frames(m.features.powers.astype(np.float64), frames) for m in maskers])
+    pm = np.stack([tile_frames(m.features.powers, frames) for m in maskers])
     ls = float(laeq(ps, calibration_db))
     lm = laeq(pm, calibration_db)  # each masker's LAeq at 0 dB gain
     if snr_db is not None:
@@ -88,8 +87,13 @@ def search(
         level = np.broadcast_to(np.asarray(masker_levels_dba, float), (len(maskers), len(masker_levels_dba)))
         snr = ls - level
     gain_db = level - lm[:, None]
-    mixed = ps[None, None] + (10.0 ** (gain_db / 10.0))[:, :, None, None] * pm[:, None]
-    ind = indicators(mixed, calibration_db, field)
+    g2 = 10.0 ** (gain_db / 10.0)
+    # levels are linear in power: mix the frame means; loudness needs the sub-frames of the mix
+    frame_mix = ps.mean(axis=1, dtype=np.float64)[None, None] + g2[:, :, None, None] * pm.mean(
+        axis=2, dtype=np.float64)[:, None]
+    sub_mix = np.multiply(pm[:, None], g2.astype(np.float32)[:, :, None, None, None])
+    sub_mix += ps
+    ind = indicators_of(frame_mix, loudness_power(sub_mix, in_place=True), calibration_db, field)
     isopl, isoev = model.predict(ind)
     base_ind = indicators(ps, calibration_db, field)
     base_pl, base_ev = model.predict(base_ind)

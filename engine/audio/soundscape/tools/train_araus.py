@@ -1,6 +1,6 @@
 """Train a pleasantness model on the ARAUS dataset, for users who have it locally.
 
-    python scripts/soundscape/train_araus.py --araus DIR --out MODEL_DIR [--model mlp|linear]
+    python -m engine.audio.soundscape.tools.train_araus --araus DIR --out MODEL_DIR [--model mlp|linear]
         [--responses responses.csv] [--columns '{"LAeq": "...", ...}'] [--fold-column fold_r]
 
 ARAUS (Ooi et al., 2023; https://doi.org/10.21979/N9/9OTEVX) is not redistributable here and nothing
@@ -23,8 +23,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from engine.audio.soundscape.indicators import INDICATORS
 from engine.audio.soundscape.iso import PAQ_NAMES, iso_coordinates
@@ -114,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         test = mse(est.predict((x[folds == 0] - mean) / scale), y[folds == 0])
     info = {"fitted_on": f"ARAUS {args.araus}", "responses": int(dev.sum()), "columns": columns,
             "cv_mean_over_folds": summary, "test_fold_0": test, "seed": args.seed,
-            "command": "python scripts/soundscape/train_araus.py " + " ".join(argv or sys.argv[1:])}
+            "command": "python -m engine.audio.soundscape.tools.train_araus " + " ".join(argv or sys.argv[1:])}
     path = save_model(to_model(args.model, est, mean, scale, info), args.out)
     print(json.dumps({"model": str(path), **info}, indent=1))
     return 0

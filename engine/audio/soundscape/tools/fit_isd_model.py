@@ -1,6 +1,6 @@
 """Fit the default pleasantness model on the International Soundscape Database shipped by soundscapy.
 
-    python scripts/soundscape/fit_isd_model.py [--out resources/soundscape_models/isd-linear] [--json]
+    python -m engine.audio.soundscape.tools.fit_isd_model [--out resources/soundscape_models/isd-linear] [--json]
 
 Targets: ISO/TS 12913-3 ISOPleasant and ISOEventful of every survey response (from its eight PAQ
 ratings). Inputs: the indicators of the recording made with the response (ISD columns: LAeq, L10-L90,
@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
 from engine.audio.soundscape.indicators import INDICATORS
 from engine.audio.soundscape.iso import PAQ_IDS, iso_coordinates
 from engine.audio.soundscape.model import LinearModel, save_model
+from engine.resources import resources_dir
 
 ISD_COLUMNS = {
     "LAeq": lambda d: d["LAeq_L(A)_Max"],
@@ -109,9 +107,8 @@ def fit_linear(kind: str, x: np.ndarray, y: np.ndarray, seed: int, info: dict) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    root = Path(__file__).resolve().parents[2]
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=root / "resources" / "soundscape_models" / "isd-linear")
+    ap.add_argument("--out", type=Path, default=resources_dir() / "soundscape_models" / "isd-linear")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args(argv)
@@ -124,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "estimator": linear, "seed": args.seed,
         "validation": "leave-one-location-out cross-validation, per-response held-out error",
         "cv": results, "quoted_araus_isopl_mse": ARAUS_QUOTED,
-        "command": "python scripts/soundscape/fit_isd_model.py",
+        "command": "python -m engine.audio.soundscape.tools.fit_isd_model",
     }
     path = save_model(fit_linear(linear, x, y, args.seed, info), args.out)
     if args.json:
