@@ -27,6 +27,7 @@ from app.plugin_host import PluginHost
 from app.project.autosave import Autosaver, Recovery
 from app.project.fileio import SUFFIX, ProjectFileError, load_project, save_project
 from app.project.model import Project
+from app.sound_studio import SoundStudio
 from app.theme import Colors, icon
 from app.video_frames import FrameLoader
 from app.widgets.devices_panel import DevicesPanel
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._wire()
+        self.sound = SoundStudio(self)
         self._install_plugins(plugins)
         self._load_into_window(self.project, None)
         self.inspector.project_panel.set_models(self.models.models)
@@ -322,6 +324,7 @@ class MainWindow(QMainWindow):
         self.timeline.set_project(project)
         self.inspector.project_panel.set_project(project)
         self.inspector.clip_panel.set_clip(project, None)
+        self.sound.set_project(project)
         project.settings.events.connect(self._settings_changed)
         self._settings_changed()
         self._update_title()
@@ -514,7 +517,9 @@ class MainWindow(QMainWindow):
 
     # ---- export -------------------------------------------------------------------------------
     def export_to(self, dest: Path, png_frames: bool = False) -> list[Path]:
-        return self.session.export_to(self.project, dest, png_frames)
+        written = self.session.export_to(self.project, dest, png_frames)
+        self.sound.add_soundtrack(Path(dest))
+        return written
 
     def export_dialog(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
@@ -536,6 +541,7 @@ class MainWindow(QMainWindow):
         self._jobs_timer.stop()
         self.player.pause()
         self.session.stop()
+        self.sound.shutdown()
         self.client.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -3,7 +3,9 @@
 A real session, not a mock-up: the main window starts a private local engine, shows the empty project
 (``main-empty.png``), loads the example project, generates it with the builtin model, captures the
 window while blocks are in flight (``main-running.png``) and once the whole video is back
-(``main-video.png``). Every image is 1600x960 (at least the 1280x800 the README needs).
+(``main-video.png``); before the video, the sound panels after a masker search and a verified
+spatial render (``soundscape.png``, ``audio.png``, ``spatial.png``, see ``app.sound_screenshots``).
+Every image is 1600x960 (at least the 1280x800 the README needs).
 """
 
 from __future__ import annotations
@@ -52,12 +54,14 @@ def grab(window, path: Path) -> Path:
 
 def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float = 900.0,
                        project: Path = EXAMPLE) -> list[Path]:
-    """Write ``main-empty.png``, ``main-running.png`` and ``main-video.png`` to ``out_dir``."""
+    """Write ``main-empty.png``, the sound panels' ``soundscape.png``, ``audio.png`` and ``spatial.png``,
+    then ``main-running.png`` and ``main-video.png`` to ``out_dir``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
+    from app.sound_screenshots import sound_screenshots
     from app.theme import apply_theme
 
     out_dir = Path(out_dir)
@@ -76,6 +80,7 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
             window.client.start_local(root / "engine", devices)
             wait_for(lambda: window.client.state == "connected", 120, "the local engine")
             written.append(grab(window, out_dir / "main-empty.png"))
+            written += sound_screenshots(window, out_dir, timeout_s)    # needs no video model
 
             if not window.open_project(project):
                 raise ScreenshotError(window.last_error)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from app.project.model import Project
 
 FORMAT = "noiseloom-project"
-VERSION = 2
+VERSION = 3
 SUFFIX = ".nloom"
 
 
@@ -42,7 +42,12 @@ def _migrate_v1(data: dict) -> dict:
             "tracks": [{"name": "Prompts", "kind": "prompt", "clips": clips}]}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _migrate_v1}
+def _migrate_v2(data: dict) -> dict:
+    """Version 3 added the sound: audio tracks and the spatial scene (none in older files)."""
+    return {**data, "audio": {"tracks": [], "spatial": {}}}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _migrate_v1, 2: _migrate_v2}
 
 
 def project_to_json(project: Project) -> str:

@@ -18,6 +18,8 @@ from typing import Literal
 from psygnal import EventedModel, Signal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from app.project.audio import AudioDocument
+
 MIN_CLIP_SECONDS = 0.05
 
 
@@ -225,11 +227,13 @@ class Project:
     changed = Signal()
 
     def __init__(self, settings: ProjectSettings | None = None, tracks: list[Track] | None = None,
-                 name: str = "Untitled"):
+                 name: str = "Untitled", audio: AudioDocument | None = None):
         self.name = name
         self.settings = settings or ProjectSettings()
         self.tracks: list[Track] = tracks if tracks is not None else [Track("Prompts")]
+        self.audio = audio or AudioDocument()
         self.settings.events.connect(self._emit_changed)
+        self.audio.changed.connect(self._emit_changed)
         for track in self.tracks:
             self._watch(track)
 
@@ -269,9 +273,10 @@ class Project:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "settings": self.settings.model_dump(),
-                "tracks": [t.to_dict() for t in self.tracks]}
+                "tracks": [t.to_dict() for t in self.tracks], "audio": self.audio.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict) -> Project:
         return cls(settings=ProjectSettings.model_validate(data["settings"]),
-                   tracks=[Track.from_dict(t) for t in data["tracks"]], name=data.get("name", "Untitled"))
+                   tracks=[Track.from_dict(t) for t in data["tracks"]], name=data.get("name", "Untitled"),
+                   audio=AudioDocument.from_dict(data["audio"]))

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.audio.analysis.dcase_format import label_frames, rows_to_events, scene_rows, source_classes
+from engine.audio.analysis.dcase_format import (
+    LABEL_FRAME_S,
+    label_frames,
+    rows_to_events,
+    scene_rows,
+    source_classes,
+)
 from engine.audio.analysis.doa import (
     binaural_lateral_doa,
     foa_intensity_doa,
@@ -35,6 +41,15 @@ SIDE_MARGIN_DEG = 10.0  # sources nearer than this to the median plane have no s
 
 def _lateral(azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.sin(np.radians(azimuth)) * np.cos(np.radians(elevation))))
+
+
+def _track(name: str, azimuth: np.ndarray, elevation: np.ndarray | None) -> dict:
+    """One source's estimate per label frame as JSON (NaN, a frame without an estimate, as null).
+    Binaural and stereo estimates are lateral angles only (``elevation`` null)."""
+    def listed(values: np.ndarray) -> list[float | None]:
+        return [None if np.isnan(v) else round(float(v), 2) for v in values]
+    return {"source": name, "frame_s": LABEL_FRAME_S, "azimuth": listed(azimuth),
+            "elevation": None if elevation is None else listed(elevation)}
 
 
 def _directional_estimates(scene: Scene, base_dir: Path | None, options: RenderOptions, mode: str,
@@ -70,6 +85,7 @@ def verify_scene(scene: Scene, base_dir: Path | None, options: RenderOptions, mi
         predicted: dict[int, list] = {}
         errors: list[float] = []
         estimates = _directional_estimates(scene, base_dir, options, mode, mic_method)
+        result["estimates"] = [_track(source.name, az, el) for source, (az, el) in zip(scene.sources, estimates)]
         for (cls, track), (az, el), (true_az, true_el) in zip(classes, estimates, truths):
             for k in range(min(n_frames, len(az))):
                 if np.isnan(az[k]):
@@ -94,6 +110,7 @@ def verify_scene(scene: Scene, base_dir: Path | None, options: RenderOptions, mi
         else:
             lateral = stereo_lateral_doa(stem, scene.sample_rate)
         truth = _lateral(true_az, true_el)
+        result.setdefault("estimates", []).append(_track(scene.sources[i].name, lateral, None))
         for k in range(min(n_frames, len(lateral))):
             if np.isnan(lateral[k]) or (k, cls, track) not in active:
                 continue

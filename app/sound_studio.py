@@ -1,0 +1,72 @@
+"""The sound half of the main window: audio tracks under the video, the Soundscape and Spatial panels.
+
+``SoundStudio(window)`` builds the panels, docks them, keeps their playhead in step with the video
+timeline's (both ways), plays the audio tracks while the video preview plays, gives them the window's engine client, undo stack and project, and adds the
+soundtrack to an exported MP4. The main window creates it once and calls ``set_project`` whenever a
+project is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QTabWidget
+
+from app.audio_export import mux_mp4
+from app.audio_timeline import MIX_RATE, mix_document
+from app.project.model import Project
+from app.widgets.audio_track import AudioPanel
+from app.widgets.soundscape_panel import SoundscapePanel
+from app.widgets.spatial_panel import SpatialPanel
+
+
+class SoundStudio(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        work = Path(window.cache_dir) / "sound"
+        self.audio = AudioPanel(window.stack, Path(window.cache_dir), work / "recordings")
+        self.soundscape = SoundscapePanel(window.stack, self.audio.player, work)
+        self.spatial = SpatialPanel(window.stack, self.audio.player, work)
+        for panel in (self.soundscape, self.spatial):
+            panel.set_client(window.client)
+            panel.message.connect(window.show_message)
+        self.audio.message.connect(window.show_message)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.audio, "Audio")
+        self.tabs.addTab(self.soundscape, "Soundscape")
+        self.tabs.addTab(self.spatial, "Spatial")
+        self.dock = window._dock("Sound", self.tabs, Qt.DockWidgetArea.BottomDockWidgetArea, 600)
+        window.resizeDocks([self.dock], [280], Qt.Orientation.Vertical)
+        timeline = window.timeline
+        timeline.playhead_moved.connect(self._follow_timeline)
+        self.audio.playhead_moved.connect(lambda s: timeline.set_playhead(s, follow=True))
+        window.player.playing_changed.connect(self._video_playing)
+
+    def _video_playing(self, playing: bool) -> None:
+        """The video preview plays: the audio tracks play along (the picture leads the playhead)."""
+        if playing and self.audio.play_button.isEnabled():
+            self.audio.play(lead=False)
+        elif not playing:
+            self.audio.stop()
+
+    def _follow_timeline(self, seconds: float) -> None:
+        self.audio.set_playhead(seconds)
+        self.spatial.set_playhead(seconds)
+
+    def set_project(self, project: Project) -> None:
+        self.audio.set_document(project.audio)
+        self.soundscape.set_document(project.audio)
+        self.spatial.set_document(project.audio)
+
+    def add_soundtrack(self, mp4: Path) -> bool:
+        """Mux the audio tracks into the exported ``mp4`` (in place); False when there is no audio."""
+        doc = self.window.project.audio
+        if not any(len(t) for t in doc.tracks) or not Path(mp4).is_file():
+            return False
+        mux_mp4(Path(mp4), mix_document(doc, self.window.project.settings.duration), MIX_RATE, Path(mp4))
+        return True
+
+    def shutdown(self) -> None:
+        self.audio.shutdown()
