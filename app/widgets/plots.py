@@ -2,16 +2,11 @@
 
 pyqtgraph gives every plot parentless context menus (top-level windows owned by Python); with the
 menus off they are handed to the plot widget, so they are deleted with it instead of outliving it.
-Importing this module guards the bools against PySide6's reference-count bug (``app.bool_refcount_guard``).
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-
-from app.bool_refcount_guard import guard_bool_refcounts
-
-guard_bool_refcounts()
 
 
 def plot_widget(title: str | None = None) -> pg.PlotWidget:
