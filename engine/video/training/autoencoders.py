@@ -31,7 +31,7 @@ def frame_autoencoder() -> AutoencoderKL:
         block_out_channels=(16, 16, 32, 64),
         layers_per_block=1,
         latent_channels=FRAME_LATENT_CHANNELS,
-        norm_num_groups=16,
+        norm_num_groups=1,
         sample_size=64,
         mid_block_add_attention=False,
         scaling_factor=1.0,

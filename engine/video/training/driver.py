@@ -46,7 +46,7 @@ from engine.video.training.checkpoint import (
 )
 from engine.video.training.data import clip_tensor, examples, frame_batch
 
-VAE_CLIPS_PER_STEP = 8
+VAE_CLIPS_PER_STEP = 8  # one random frame of each
 VAE_GATE_EVERY = 250
 TRAIN_CLIPS = 4000
 HELD_OUT_CLIPS = 256
@@ -58,12 +58,6 @@ TF_EVAL_EVERY = 500
 TEXT_DROP = 0.1
 FORCING_FRACTION = 0.5
 LOG_EVERY = 25
-
-
-def vae_frames_per_clip(step: int) -> int:
-    """2 frames of each clip per step for steps 0-100 (how the first run began), then 1: on this
-    contended CPU, half the frames per step made steps twice as frequent."""
-    return 2 if step <= 100 else 1
 
 
 def vae_lr(step: int) -> float:
@@ -189,7 +183,7 @@ class Run:
             t0 = time.monotonic()
             for group in self.vae_opt.param_groups:
                 group["lr"] = vae_lr(step)
-            x = frame_batch(self.state.seed * 100_003 + step, VAE_CLIPS_PER_STEP, vae_frames_per_clip(step))
+            x = frame_batch(self.state.seed * 100_003 + step, VAE_CLIPS_PER_STEP, 1)
             posterior = self.vae.encode(x).latent_dist
             rec = decode_unclamped(self.vae, posterior.mode())
             loss = torch.nn.functional.mse_loss(rec, x) + 1e-6 * posterior.kl().mean()
