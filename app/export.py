@@ -17,9 +17,9 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from app.project.fileio import write_atomic
 from app.project.model import Project
 from app.video_frames import decode_video
+from engine.atomic import write_text_atomic
 
 
 def sidecar(project: Project, request: dict[str, Any] | None, job: dict[str, Any] | None) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def export_package(dest: Path, video: Path | None, frames: dict[int, QImage], me
         _copy_atomic(Path(video), dest)
         written.append(dest)
     side = dest.with_suffix(".json")
-    write_atomic(side, json.dumps(meta, indent=2))
+    write_text_atomic(side, json.dumps(meta, indent=2))
     written.append(side)
     if png_frames:
         folder = dest.with_name(f"{dest.stem}_frames")

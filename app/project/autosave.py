@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.project.fileio import load_project, project_to_json, write_atomic
+from app.project.fileio import load_project, project_to_json
 from app.project.model import Project, new_id
+from engine.atomic import write_text_atomic
 
 AUTOSAVE_SUFFIX = ".autosave"
 
@@ -78,7 +79,7 @@ class Autosaver:
         """Write the side file if the project changed since the last autosave; True if written."""
         if not self._dirty:
             return False
-        write_atomic(self.path, project_to_json(self.project))
+        write_text_atomic(self.path, project_to_json(self.project))
         self._dirty = False
         return True
 

@@ -10,14 +10,13 @@ refused with a ``ProjectFileError`` that says what is wrong and where; loading n
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from app.project.model import Project
+from engine.atomic import write_text_atomic
 
 FORMAT = "noiseloom-project"
 VERSION = 3
@@ -54,25 +53,9 @@ def project_to_json(project: Project) -> str:
     return json.dumps({"format": FORMAT, "version": VERSION, "project": project.to_dict()}, indent=2)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_project(project: Project, path: Path) -> None:
     """Save ``project`` to ``path`` atomically."""
-    write_atomic(Path(path), project_to_json(project))
+    write_text_atomic(Path(path), project_to_json(project))
 
 
 def parse_project(text: str, source: str = "<text>") -> Project:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import write_json_atomic
 from engine.audio.io import read_audio, write_audio
 from engine.audio.soundscape.features import BandFeatures, features_of_file
 from engine.audio.soundscape.indicators import laeq
@@ -33,13 +33,6 @@ def _clip_warning(what: str, feats: BandFeatures) -> list[str]:
         return []
     return [(f"{what}: {100 * feats.clipped_fraction:.3f}% of samples are at full scale (clipped); "
              "its indicators are biased low at the peaks")]
-
-
-def _write_json(path: Path, data: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
 
 
 def _select(maskers: list[Masker], only: list[str]) -> list[Masker]:
@@ -90,7 +83,7 @@ def run_search(params: SoundscapeSearchParams, ctx: JobContext) -> dict:
                     field=params.field_type, **gains)
     rows = result.pop("rows")
     out = ctx.output_path("search.json")
-    _write_json(out, {**result, "rows": rows})
+    write_json_atomic(out, {**result, "rows": rows})
     result.update({
         "features_ms": round(features_ms, 1),
         "soundscape": {"path": params.soundscape, "duration_s": round(soundscape.duration_s, 3),
