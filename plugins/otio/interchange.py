@@ -3,8 +3,9 @@
 Export: one video track of the prompt clips (gaps where no prompt holds), each clip named by its
 prompt, pointing at the generated video when one is given (else a missing reference), with the whole
 clip in ``metadata["noiseloom"]`` so nothing is lost; a second track holds the generated video as one
-clip with a marker at each prompt's start, which is what an editor shows on its timeline. The
-project's settings ride in the timeline's metadata. Import reads such a file back exactly, and a
+clip with a marker at each prompt's start, which is what an editor shows on its timeline; each audio
+track becomes an OTIO audio track of clips pointing at their files. The project's settings and
+spatial scene ride in the timeline's metadata. Import reads such a file back exactly, and a
 timeline from another editor as well: its first video track's clips become prompt clips named after
 them.
 """
@@ -50,7 +51,8 @@ def project_to_timeline(project: dict[str, Any], media: Path | None = None) -> o
     duration = float(settings["duration"])
     timeline = otio.schema.Timeline(name=project.get("name", "NoiseLoom"),
                                     global_start_time=otio.opentime.RationalTime(0, fps))
-    timeline.metadata[KEY] = {"settings": settings, "name": project.get("name")}
+    audio = project.get("audio", {"tracks": [], "spatial": {}})
+    timeline.metadata[KEY] = {"settings": settings, "name": project.get("name"), "spatial": audio.get("spatial", {})}
     for track in project["tracks"]:
         if track.get("kind", "prompt") != "prompt":
             continue
@@ -79,7 +81,26 @@ def project_to_timeline(project: dict[str, Any], media: Path | None = None) -> o
                     color=otio.schema.MarkerColor.ORANGE))
         generated.append(video)
         timeline.tracks.append(generated)
+    for track in audio.get("tracks", []):
+        timeline.tracks.append(_audio_track(track, fps))
     return timeline
+
+
+def _audio_track(track: dict[str, Any], fps: float) -> otio.schema.Track:
+    otio_track = otio.schema.Track(name=track["name"], kind=otio.schema.TrackKind.Audio)
+    otio_track.metadata[KEY] = {"track": {"id": track.get("id"), "name": track["name"]}}
+    cursor = 0.0
+    for clip in sorted(track["clips"], key=lambda c: c["start"]):
+        if clip["start"] > cursor + 1e-9:
+            otio_track.append(otio.schema.Gap(source_range=_range(0.0, clip["start"] - cursor, fps)))
+        item = otio.schema.Clip(name=clip.get("name") or Path(clip["path"]).name,
+                                media_reference=otio.schema.ExternalReference(
+                                    target_url=Path(clip["path"]).resolve().as_uri()),
+                                source_range=_range(0.0, clip["duration"], fps))
+        item.metadata[KEY] = {"clip": clip}
+        otio_track.append(item)
+        cursor = clip["start"] + clip["duration"]
+    return otio_track
 
 
 def timeline_to_project(timeline: otio.schema.Timeline, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +136,24 @@ def timeline_to_project(timeline: otio.schema.Timeline, defaults: dict[str, Any]
         raise ValueError("the OTIO file has no video track to take prompt clips from")
     end = max((c["end"] for t in tracks for c in t["clips"]), default=0.0)
     settings["duration"] = max(float(settings.get("duration", 0.0)), end) or 1.0
-    return {"name": ours.get("name") or timeline.name or "Imported", "settings": settings, "tracks": tracks}
+    audio_tracks = [_audio_from_otio(t) for t in timeline.tracks if t.kind == otio.schema.TrackKind.Audio]
+    return {"name": ours.get("name") or timeline.name or "Imported", "settings": settings, "tracks": tracks,
+            "audio": {"tracks": audio_tracks, "spatial": ours.get("spatial", {})}}
+
+
+def _audio_from_otio(otio_track: otio.schema.Track) -> dict[str, Any]:
+    clips = []
+    for item in otio_track:
+        if not isinstance(item, otio.schema.Clip):
+            continue
+        span = otio_track.range_of_child(item)
+        saved = _plain(item.metadata.get(KEY, {})).get("clip")
+        reference = getattr(item.media_reference, "target_url", "") or ""
+        clip = dict(saved) if saved else {"name": item.name, "path": reference.removeprefix("file://") or item.name}
+        clip.update(start=round(span.start_time.to_seconds(), 6), duration=round(span.duration.to_seconds(), 6))
+        clips.append(clip)
+    track = _plain(otio_track.metadata.get(KEY, {})).get("track") or {"name": otio_track.name}
+    return {**{k: v for k, v in track.items() if v is not None}, "clips": clips}
 
 
 class OTIOInterchange:

@@ -10,6 +10,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from app.project.audio import AudioClip
 from app.project.fileio import load_project, save_project
 from app.project.model import Project, ProjectSettings, PromptClip, Track
 from plugins.otio.interchange import INTERCHANGE
@@ -22,20 +23,29 @@ def project() -> Project:
     clips = [PromptClip(start=0.0, end=2.5, text="a red ball bouncing on green grass"),
              PromptClip(start=3.0, end=5.0, text="a blue square moving left", transition="cut", hard_cut=True),
              PromptClip(start=5.0, end=8.0, text="a white triangle growing at night", seed=1234)]
-    return Project(ProjectSettings(fps=16, duration=8.0, seed=9), [Track("Prompts", clips=clips)], name="demo")
+    project = Project(ProjectSettings(fps=16, duration=8.0, seed=9), [Track("Prompts", clips=clips)], name="demo")
+    project.audio.tracks[0].add_clip(AudioClip(name="street", path="/tmp/street.flac", start=1.0, duration=5.0,
+                                               gain_db=-3.0, fade_in=0.5))
+    return project
 
 
 def test_round_trip_keeps_times_prompts_and_settings(project, tmp_path):
     out = INTERCHANGE.export(project.to_dict(), tmp_path / "demo.otio", media=tmp_path / "demo.mp4")
     back = Project.from_dict(INTERCHANGE.import_project(out, ProjectSettings().model_dump()))
     assert back.to_dict()["tracks"] == project.to_dict()["tracks"]
+    assert back.to_dict()["audio"] == project.to_dict()["audio"]
     assert back.settings == project.settings
 
 
 def test_the_export_opens_with_opentimelineio(project, tmp_path):
     out = INTERCHANGE.export(project.to_dict(), tmp_path / "demo.otio", media=tmp_path / "demo.mp4")
     timeline = otio.adapters.read_from_file(str(out))
-    prompts, generated = timeline.tracks
+    prompts, generated = timeline.video_tracks()
+    street_track = timeline.audio_tracks()[0]
+    assert len(timeline.audio_tracks()) == len(project.audio.tracks)
+    [street] = [c for c in street_track if isinstance(c, otio.schema.Clip)]
+    assert street_track.range_of_child(street).start_time.to_seconds() == 1.0
+    assert street.media_reference.target_url == "file:///tmp/street.flac"
     clips = [c for c in prompts if isinstance(c, otio.schema.Clip)]
     assert [c.name for c in clips] == [c.text for c in project.prompt_track]
     spans = [prompts.range_of_child(c) for c in clips]
