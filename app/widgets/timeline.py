@@ -9,6 +9,7 @@ drag is one gesture so it merges into one undo step; positions go through the te
 
 from __future__ import annotations
 
+import atexit
 import json
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
@@ -52,6 +53,19 @@ TRACK_Y, TRACK_H = 100.0, 62.0
 SCENE_H = TRACK_Y + TRACK_H + 12.0
 EDGE_PX = 7.0
 MIN_PPS, MAX_PPS = 4.0, 2000.0
+
+
+def release_clipboard() -> None:
+    """Drop our clips from the clipboard while Python still runs: Qt would otherwise delete the data at
+    process exit, after the interpreter is gone, and PySide's clean-up of its wrapper then crashes."""
+    app = QGuiApplication.instance()
+    if app is not None:
+        data = app.clipboard().mimeData()
+        if data is not None and data.hasFormat(CLIP_MIME):
+            app.clipboard().clear()
+
+
+atexit.register(release_clipboard)
 
 
 class ClipItem(QGraphicsItem):
