@@ -15,6 +15,8 @@ room model places them at the delays of image sources (``engine.audio.spatial.ro
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 from scipy.special import eval_legendre, spherical_jn, spherical_yn
 
@@ -41,15 +43,16 @@ def delay_spectra(delays_samples: np.ndarray, nfft: int) -> np.ndarray:
     return np.cumprod(steps, axis=-1).astype(np.complex64)
 
 
-class Encoder:
+class Encoder(ABC):
     """Base: a format's channels and its responses to directions."""
 
     name = ""
     channels = 0
     taps = 1  # length of the impulse responses in samples (sizes the FFT)
 
+    @abstractmethod
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
-        raise NotImplementedError
+        """Frequency responses (directions..., channels, nfft // 2 + 1) for the given directions."""
 
     def for_reflections(self) -> Encoder:
         """The encoder that room reflections use (a cheaper one where the difference is inaudible)."""
