@@ -52,7 +52,7 @@ class Encoder(ABC):
 
     @abstractmethod
     def spectra(self, azimuth: np.ndarray, elevation: np.ndarray, nfft: int) -> np.ndarray:
-        """Frequency responses (directions..., channels, nfft // 2 + 1) for the given directions."""
+        """Responses (n, channels, nfft // 2 + 1) to n directions; a last axis of 1 for flat gains."""
 
     def for_reflections(self) -> Encoder:
         """The encoder that room reflections use (a cheaper one where the difference is inaudible)."""
