@@ -33,3 +33,16 @@ def frame_batch(seed: int, clips: int, frames_per_clip: int, split: Split = "tra
     batch = clip_batch(seed, clips, split)
     picks = [batch[i, :, int(j)] for i in range(clips) for j in rng.choice(FRAMES, frames_per_clip, replace=False)]
     return torch.stack(picks)
+
+
+def object_mask(frames: torch.Tensor, threshold: float = 70.0 / 127.5) -> torch.Tensor:
+    """B x 1 x H x W float mask of the pixels that differ from the frame's border colour (the object).
+
+    The background colour is the per-channel median of the one-pixel border; a pixel belongs to the
+    object when its RGB distance from it exceeds ``threshold`` (in [-1, 1] units, the detector's 70 of
+    255), grown by one pixel so the object's anti-aliased edge counts too.
+    """
+    border = torch.cat([frames[:, :, 0], frames[:, :, -1], frames[:, :, :, 0], frames[:, :, :, -1]], dim=2)
+    background = border.median(dim=2).values[:, :, None, None]
+    far = ((frames - background).norm(dim=1, keepdim=True) > threshold).float()
+    return torch.nn.functional.max_pool2d(far, 3, stride=1, padding=1)

@@ -44,7 +44,7 @@ from engine.video.training.checkpoint import (
     save_atomic,
     write_json_atomic,
 )
-from engine.video.training.data import clip_tensor, examples, frame_batch
+from engine.video.training.data import clip_tensor, examples, frame_batch, object_mask
 
 VAE_CLIPS_PER_STEP = 8  # one random frame of each
 VAE_GATE_EVERY = 250
@@ -58,6 +58,8 @@ TF_EVAL_EVERY = 500
 TEXT_DROP = 0.1
 FORCING_FRACTION = 0.5
 LOG_EVERY = 25
+OBJECT_WEIGHT = 8.0  # extra weight of object pixels in the autoencoder loss, from state.object_weight_from
+OBJECT_WEIGHT_FROM = 11332  # the step where the run switched to the object-weighted loss
 
 
 def vae_lr(step: int) -> float:
@@ -75,6 +77,7 @@ class State:
     latents_mean: list = field(default_factory=list)
     latents_std: list = field(default_factory=list)
     last_eval: dict = field(default_factory=dict)
+    object_weight_from: int = OBJECT_WEIGHT_FROM
 
 
 class Run:
@@ -186,7 +189,8 @@ class Run:
             x = frame_batch(self.state.seed * 100_003 + step, VAE_CLIPS_PER_STEP, 1)
             posterior = self.vae.encode(x).latent_dist
             rec = decode_unclamped(self.vae, posterior.mode())
-            loss = torch.nn.functional.mse_loss(rec, x) + 1e-6 * posterior.kl().mean()
+            weights = 1.0 + OBJECT_WEIGHT * object_mask(x) if step >= self.state.object_weight_from else 1.0
+            loss = (weights * (rec - x) ** 2).mean() + 1e-6 * posterior.kl().mean()
             self.vae_opt.zero_grad(set_to_none=True)
             loss.backward()
             self.vae_opt.step()
