@@ -62,8 +62,11 @@ OBJECT_WEIGHT = 8.0  # extra weight of object pixels in the autoencoder loss, fr
 OBJECT_WEIGHT_FROM = 11332  # the step where the run switched to the object-weighted loss
 
 
+VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (14000, 2.5e-4), (17000, 1e-4))  # (until step, lr); then 5e-5
+
+
 def vae_lr(step: int) -> float:
-    return 1e-3 if step < 3000 else 5e-4 if step < 6000 else 2.5e-4
+    return next((lr for until, lr in VAE_LR_STEPS if step < until), 5e-5)
 
 
 @dataclass
