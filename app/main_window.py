@@ -158,6 +158,12 @@ class MainWindow(QMainWindow):
             "add_clip": self._action("&Add prompt clip", lambda: t.add_clip(), "N", "add-clip",
                                      "Add a prompt clip at the playhead"),
             "split": self._action("&Split at playhead", t.split_at_playhead, ["S", "Ctrl+B"], "split"),
+            "add_keyframe": self._action("Add &keyframe at playhead", t.add_keyframe_at_playhead, "K", "keyframe-add",
+                                         "Add a keyframe of the parameter chosen in the inspector at the playhead"),
+            "delete_keyframe": self._action("Delete keyframe", t.delete_selected_keyframe, "Shift+K",
+                                            "keyframe-delete", "Delete the selected keyframe"),
+            "prev_keyframe": self._action("Previous keyframe", lambda: t.jump_to_keyframe(-1), "["),
+            "next_keyframe": self._action("Next keyframe", lambda: t.jump_to_keyframe(1), "]"),
             "next_clip": self._action("Next clip", lambda: t.select_adjacent(1), "Alt+Right"),
             "prev_clip": self._action("Previous clip", lambda: t.select_adjacent(-1), "Alt+Left"),
             "zoom_in": self._action("Zoom &in", t.zoom_in, ["=", "+", "Ctrl+="], "zoom-in"),
@@ -199,7 +205,8 @@ class MainWindow(QMainWindow):
         for title, names in (
             ("&File", ["new", "open", "save", "save_as", None, "export", None, "quit"]),
             ("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "delete", "select_all", None, "add_clip",
-                       "split", "next_clip", "prev_clip"]),
+                       "split", "next_clip", "prev_clip", None, "add_keyframe", "delete_keyframe", "prev_keyframe",
+                       "next_keyframe"]),
             ("&View", ["zoom_in", "zoom_out", "zoom_fit", None, "play", "frame_back", "frame_next", "home", "end"]),
             ("&Generate", ["generate", "regenerate", "cancel"]),
             ("E&ngine", ["restart_engine", "engine_settings"]),
@@ -279,6 +286,13 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(
             lambda playing: self.actions_by_name["play"].setIcon(icon("pause" if playing else "play")))
         self.inspector.clip_panel.message.connect(self.show_message)
+        keys = self.inspector.clip_panel.keyframes
+        keys.add_button.setDefaultAction(self.actions_by_name["add_keyframe"])
+        keys.remove_button.setDefaultAction(self.actions_by_name["delete_keyframe"])
+        keys.param_changed.connect(t.set_keyframe_param)
+        keys.keyframe_chosen.connect(lambda clip_id, key_id: t.select_keyframe((clip_id, key_id)))
+        t.keyframe_param_requested.connect(keys.set_param)
+        t.keyframe_selected.connect(lambda _clip_id, key_id: keys.show_keyframe(key_id))
         self.inspector.project_panel.message.connect(self.show_message)
         self.models.models_changed.connect(self.inspector.project_panel.set_models)
         self.models.message.connect(self.show_message)
