@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from app.client import EngineClient
-from app.export import export_package, sidecar
+from app.export import ExportTask, Soundtrack, export_package, sidecar
 from app.project.jobspec import (
     ProjectNotReady,
     add_regeneration,
@@ -196,12 +196,18 @@ class GenerationSession(QObject):
                                      if ok2 else self._say(f"Download failed: {p}"))
         self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
 
-    def export_to(self, project: Project, dest: Path, png_frames: bool = False) -> list[Path]:
+    def start_export(self, project: Project, dest: Path, png_frames: bool = False,
+                     soundtrack: Soundtrack | None = None) -> ExportTask:
+        """Export in a background thread (the task is started; follow its signals)."""
         if self.video_file is None and not self.generation.frames:
             raise ValueError("nothing to export yet: generate the video first (Ctrl+Enter)")
         job = self.client.jobs.get(self.current_job or "")
         meta = sidecar(project, self.current_request, job)
-        return export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+        video, frames = self.video_file, dict(self.generation.frames)
+        task = ExportTask(lambda progress, stop: export_package(Path(dest), video, frames, meta, png_frames,
+                                                                soundtrack, progress, stop), self)
+        task.start()
+        return task
 
     def stop(self) -> None:
         self.loader.stop()
