@@ -16,11 +16,8 @@ import av
 import numpy as np
 
 from app.audio_timeline import MIX_RATE, mix_document
-from app.export import _copy_atomic
 from app.project.audio import AudioDocument
 from app.widgets.playback import write_wav_atomic
-
-copy_atomic = _copy_atomic
 
 
 def write_soundtrack(doc: AudioDocument, dest: Path, duration: float | None = None) -> Path:

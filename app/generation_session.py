@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from app.client import EngineClient
-from app.export import export_package, sidecar
+from app.export import ExportTask, Soundtrack, export_package, sidecar
 from app.project.jobspec import (
     ProjectNotReady,
     add_regeneration,
@@ -188,20 +188,35 @@ class GenerationSession(QObject):
             self.video_ready.emit(count)
 
     def open_output(self, job_id: str) -> None:
+        """Fetch the job's main output (its video when it has one) and open it with the system's viewer."""
         def listed(ok: bool, _status: int, outputs: Any) -> None:
-            if ok and outputs:
-                dest = self.cache_dir / "outputs" / job_id / outputs[0]["name"]
-                self.client.download(job_id, outputs[0]["name"], dest,
-                                     lambda ok2, _s, p: QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
-                                     if ok2 else self._say(f"Download failed: {p}"))
+            if not ok or not outputs:
+                self._say(f"The job has no output to open{'' if ok else f': {outputs}'}")
+                return
+            names = [o["name"] for o in outputs]
+            name = next((n for n in names if Path(n).suffix.lower() in VIDEO_SUFFIXES), names[0])
+            self.client.download(job_id, name, self.cache_dir / "outputs" / job_id / name, opened)
+
+        def opened(ok: bool, _status: int, path: Any) -> None:
+            if not ok:
+                self._say(f"Download failed: {path}")
+            elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+                self._say(f"No application opens {Path(path).name}; it is in {Path(path).parent}", 15000)
+
         self.client.call("GET", f"/api/jobs/{job_id}/outputs", callback=listed)
 
-    def export_to(self, project: Project, dest: Path, png_frames: bool = False) -> list[Path]:
+    def start_export(self, project: Project, dest: Path, png_frames: bool = False,
+                     soundtrack: Soundtrack | None = None) -> ExportTask:
+        """Export in a background thread (the task is started; follow its signals)."""
         if self.video_file is None and not self.generation.frames:
             raise ValueError("nothing to export yet: generate the video first (Ctrl+Enter)")
         job = self.client.jobs.get(self.current_job or "")
         meta = sidecar(project, self.current_request, job)
-        return export_package(Path(dest), self.video_file, self.generation.frames, meta, png_frames)
+        video, frames = self.video_file, dict(self.generation.frames)
+        task = ExportTask(lambda progress, stop: export_package(Path(dest), video, frames, meta, png_frames,
+                                                                soundtrack, progress, stop), self)
+        task.start()
+        return task
 
     def stop(self) -> None:
         self.loader.stop()

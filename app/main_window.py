@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.client import EngineClient
+from app.export import ExportTask
 from app.generation_session import GenerationSession
 from app.plugin_host import PluginHost
 from app.project.autosave import Autosaver, Recovery
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         self.session = GenerationSession(self.client, self.cache_dir, self)
         self.generation = self.session.generation
         self.autosaver = Autosaver(self.project, None, autosave_dir)
+        self.export_task: ExportTask | None = None
 
         self.timeline = TimelineView(self.project, self.stack, self.generation)
         self.player = PreviewPlayer(self.generation)
@@ -158,6 +161,12 @@ class MainWindow(QMainWindow):
             "add_clip": self._action("&Add prompt clip", lambda: t.add_clip(), "N", "add-clip",
                                      "Add a prompt clip at the playhead"),
             "split": self._action("&Split at playhead", t.split_at_playhead, ["S", "Ctrl+B"], "split"),
+            "add_keyframe": self._action("Add &keyframe at playhead", t.add_keyframe_at_playhead, "K", "keyframe-add",
+                                         "Add a keyframe of the parameter chosen in the inspector at the playhead"),
+            "delete_keyframe": self._action("Delete keyframe", t.delete_selected_keyframe, "Shift+K",
+                                            "keyframe-delete", "Delete the selected keyframe"),
+            "prev_keyframe": self._action("Previous keyframe", lambda: t.jump_to_keyframe(-1), "["),
+            "next_keyframe": self._action("Next keyframe", lambda: t.jump_to_keyframe(1), "]"),
             "next_clip": self._action("Next clip", lambda: t.select_adjacent(1), "Alt+Right"),
             "prev_clip": self._action("Previous clip", lambda: t.select_adjacent(-1), "Alt+Left"),
             "zoom_in": self._action("Zoom &in", t.zoom_in, ["=", "+", "Ctrl+="], "zoom-in"),
@@ -199,7 +208,8 @@ class MainWindow(QMainWindow):
         for title, names in (
             ("&File", ["new", "open", "save", "save_as", None, "export", None, "quit"]),
             ("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "delete", "select_all", None, "add_clip",
-                       "split", "next_clip", "prev_clip"]),
+                       "split", "next_clip", "prev_clip", None, "add_keyframe", "delete_keyframe", "prev_keyframe",
+                       "next_keyframe"]),
             ("&View", ["zoom_in", "zoom_out", "zoom_fit", None, "play", "frame_back", "frame_next", "home", "end"]),
             ("&Generate", ["generate", "regenerate", "cancel"]),
             ("E&ngine", ["restart_engine", "engine_settings"]),
@@ -264,7 +274,19 @@ class MainWindow(QMainWindow):
         self.restart_button.hide()
         self.progress_label = QLabel()
         self.progress_label.setObjectName("hint")
+        self.export_bar = QProgressBar()
+        self.export_bar.setFixedWidth(180)
+        self.export_bar.setFormat("Export %p%")
+        self.export_cancel = QToolButton()
+        self.export_cancel.setText("Cancel export")
+        self.export_cancel.setIcon(icon("cancel"))
+        self.export_cancel.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_cancel.clicked.connect(self.cancel_export)
+        self.export_bar.hide()
+        self.export_cancel.hide()
         status = self.statusBar()
+        status.addPermanentWidget(self.export_bar)
+        status.addPermanentWidget(self.export_cancel)
         status.addPermanentWidget(self.progress_label)
         status.addPermanentWidget(self.restart_button)
         status.addPermanentWidget(self.engine_label)
@@ -279,6 +301,13 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(
             lambda playing: self.actions_by_name["play"].setIcon(icon("pause" if playing else "play")))
         self.inspector.clip_panel.message.connect(self.show_message)
+        keys = self.inspector.clip_panel.keyframes
+        keys.add_button.setDefaultAction(self.actions_by_name["add_keyframe"])
+        keys.remove_button.setDefaultAction(self.actions_by_name["delete_keyframe"])
+        keys.param_changed.connect(t.set_keyframe_param)
+        keys.keyframe_chosen.connect(lambda clip_id, key_id: t.select_keyframe((clip_id, key_id)))
+        t.keyframe_param_requested.connect(keys.set_param)
+        t.keyframe_selected.connect(lambda _clip_id, key_id: keys.show_keyframe(key_id))
         self.inspector.project_panel.message.connect(self.show_message)
         self.models.models_changed.connect(self.inspector.project_panel.set_models)
         self.models.message.connect(self.show_message)
@@ -515,11 +544,41 @@ class MainWindow(QMainWindow):
     def loader(self) -> FrameLoader:
         return self.session.loader
 
-    # ---- export -------------------------------------------------------------------------------
-    def export_to(self, dest: Path, png_frames: bool = False) -> list[Path]:
-        written = self.session.export_to(self.project, dest, png_frames)
-        self.sound.add_soundtrack(Path(dest))
-        return written
+    # ---- export ----
+    def export_to(self, dest: Path, png_frames: bool = False) -> ExportTask:
+        """Start exporting to ``dest`` in the background (progress and Cancel in the status bar); raises
+        ``ValueError`` when there is nothing to export or an export is still running."""
+        if self.export_task is not None and self.export_task.running:
+            raise ValueError("an export is still running: wait for it or cancel it")
+        task = self.session.start_export(self.project, Path(dest), png_frames, self.sound.soundtrack())
+        self.export_task = task
+        task.progress.connect(self._export_progress)
+        task.finished.connect(lambda written, error: self._export_finished(Path(dest), written, error))
+        self.export_bar.setRange(0, 0)
+        self.export_bar.show()
+        self.export_cancel.show()
+        self.actions_by_name["export"].setEnabled(False)
+        return task
+
+    def _export_progress(self, done: int, total: int, stage: str) -> None:
+        self.export_bar.setRange(0, max(1, total))
+        self.export_bar.setValue(done)
+        self.export_bar.setFormat(f"Export: {stage} %p%")
+
+    def _export_finished(self, dest: Path, written: list, error: str) -> None:
+        self.export_bar.hide()
+        self.export_cancel.hide()
+        self.actions_by_name["export"].setEnabled(True)
+        if error == "canceled":
+            self.show_message("Export canceled; nothing was written")
+        elif error:
+            self.show_message(f"Export failed: {error}", 15000)
+        else:
+            self.show_message(f"Exported {len(written)} file(s) to {dest.parent}")
+
+    def cancel_export(self) -> None:
+        if self.export_task is not None:
+            self.export_task.cancel()
 
     def export_dialog(self) -> None:
         path, chosen = QFileDialog.getSaveFileName(
@@ -528,11 +587,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            written = self.export_to(Path(path), png_frames="PNG" in chosen)
-        except (OSError, ValueError) as exc:
-            self.show_message(f"Export failed: {exc}", 15000)
-            return
-        self.show_message(f"Exported {len(written)} file(s) to {Path(path).parent}")
+            self.export_to(Path(path), png_frames="PNG" in chosen)
+        except ValueError as exc:
+            self.show_message(f"Cannot export: {exc}", 15000)
 
     # ---- closing ------------------------------------------------------------------------------
     def shutdown(self) -> None:
@@ -540,6 +597,9 @@ class MainWindow(QMainWindow):
         self.autosave_timer.stop()
         self._jobs_timer.stop()
         self.player.pause()
+        if self.export_task is not None:
+            self.export_task.cancel()
+            self.export_task.join()
         self.session.stop()
         self.sound.shutdown()
         self.client.close()

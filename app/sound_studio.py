@@ -1,8 +1,8 @@
 """The sound half of the main window: audio tracks under the video, the Soundscape and Spatial panels.
 
 ``SoundStudio(window)`` builds the panels, docks them, keeps their playhead in step with the video
-timeline's (both ways), plays the audio tracks while the video preview plays, gives them the window's engine client, undo stack and project, and adds the
-soundtrack to an exported MP4. The main window creates it once and calls ``set_project`` whenever a
+timeline's (both ways), plays the audio tracks while the video preview plays, gives them the window's
+engine client, undo stack and project, and mixes the soundtrack of an exported MP4. The main window creates it once and calls ``set_project`` whenever a
 project is loaded.
 """
 
@@ -13,8 +13,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QTabWidget
 
-from app.audio_export import mux_mp4
 from app.audio_timeline import MIX_RATE, mix_document
+from app.export import Soundtrack
+from app.project.audio import AudioDocument
 from app.project.model import Project
 from app.widgets.audio_track import AudioPanel
 from app.widgets.soundscape_panel import SoundscapePanel
@@ -60,13 +61,15 @@ class SoundStudio(QObject):
         self.soundscape.set_document(project.audio)
         self.spatial.set_document(project.audio)
 
-    def add_soundtrack(self, mp4: Path) -> bool:
-        """Mux the audio tracks into the exported ``mp4`` (in place); False when there is no audio."""
+    def soundtrack(self) -> Soundtrack | None:
+        """The mix of the audio tracks for an export, to be made in the export's thread from a copy of
+        the sound document taken now (None when there is no audio)."""
         doc = self.window.project.audio
-        if not any(len(t) for t in doc.tracks) or not Path(mp4).is_file():
-            return False
-        mux_mp4(Path(mp4), mix_document(doc, self.window.project.settings.duration), MIX_RATE, Path(mp4))
-        return True
+        if not any(len(t) for t in doc.tracks):
+            return None
+        snapshot = AudioDocument.from_dict(doc.to_dict())
+        duration = self.window.project.settings.duration
+        return lambda: (mix_document(snapshot, duration), MIX_RATE)
 
     def shutdown(self) -> None:
         self.audio.shutdown()

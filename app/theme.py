@@ -19,6 +19,7 @@ class Colors:
     text = QColor("#d8dde6")
     dim = QColor("#8a93a6")
     accent = QColor("#ffb84d")        # generate, playhead
+    keyframe = QColor("#ffd666")      # keyframe diamonds of the edited parameter
     accent2 = QColor("#4fb3ff")       # selection, progress
     clip = QColor("#3d5a80")
     clip_selected = QColor("#5b86c0")

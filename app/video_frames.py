@@ -25,6 +25,18 @@ def fitted_size(width: int, height: int, frames: int, budget_bytes: int) -> tupl
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+def _expected_frames(stream) -> int:
+    return stream.frames or int((stream.duration or 0) * (stream.time_base or 0) * (stream.average_rate or 0))
+
+
+def video_frame_count(path: Path) -> int:
+    """How many frames the container says ``path`` has (its header; no decoding)."""
+    import av
+
+    with av.open(str(path)) as container:
+        return _expected_frames(container.streams.video[0])
+
+
 def decode_video(path: Path, on_chunk, stop: threading.Event | None = None,
                  budget_bytes: int = DEFAULT_BUDGET_BYTES) -> int:
     """Decode ``path`` calling ``on_chunk(first_index, images)``; returns the number of frames."""
@@ -34,7 +46,7 @@ def decode_video(path: Path, on_chunk, stop: threading.Event | None = None,
     chunk: list[QImage] = []
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        expected = stream.frames or int((stream.duration or 0) * (stream.time_base or 0) * (stream.average_rate or 0))
+        expected = _expected_frames(stream)
         size = fitted_size(stream.codec_context.width, stream.codec_context.height, max(1, expected), budget_bytes)
         full = size == (stream.codec_context.width, stream.codec_context.height)
         for frame in container.decode(stream):

@@ -5,6 +5,11 @@ with a message for the status bar) and applies itself as one transaction: if a s
 steps already done are undone and the error is raised, so an operation succeeds whole or not at all.
 Moves and trims carry a gesture number; the commands of one mouse drag merge (``mergeWith``) into a
 single undo step. Property edits of the same field of the same object merge while typing.
+
+Keyframes live on their clip (times from the clip's start): adding, removing, moving and changing one
+are commands too; a keyframe drag merges like a clip drag. Trimming a clip's start keeps its keyframes
+where they are in the video (their times shift with the start), and a split hands each half the
+keyframes on its side plus one at the cut holding the curve's value there, so the curve is unchanged.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from typing import Any
 from pydantic import ValidationError
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.project.model import PlacementError, ProjectSettings, PromptClip, Track, new_id
+from app.project.model import Keyframe, PlacementError, ProjectSettings, PromptClip, Track, new_id
 
-_MOVE_ID, _TRIM_ID, _PROPERTY_ID, _SETTING_ID = 1001, 1002, 1003, 1004
+_MOVE_ID, _TRIM_ID, _PROPERTY_ID, _SETTING_ID, _KEYFRAME_ID = 1001, 1002, 1003, 1004, 1005
 _gestures = itertools.count(1)
 
 
@@ -111,6 +116,7 @@ class SetSpan(Edit):
         self.track, self.clip_id, self.trim = track, clip_id, trim
         self.old = (clip.start, clip.end)
         self.new = (start, end)
+        self.old_keyframes = list(clip.keyframes)
         self.gesture = gesture if gesture is not None else next_gesture()
 
     def id(self) -> int:
@@ -119,11 +125,25 @@ class SetSpan(Edit):
     def check(self) -> None:
         self.track.check_span(*self.new, ignore=(self.clip_id,))
 
+    def _keyframes_for(self, start: float) -> list[Keyframe]:
+        """The keyframes at their video times when a trim moves the start to ``start``."""
+        shift = start - self.old[0]
+        if not self.trim or not self.old_keyframes or abs(shift) < 1e-12:
+            return self.old_keyframes
+        return [k.model_copy(update={"time": max(0.0, k.time - shift)}) for k in self.old_keyframes
+                if k.time - shift >= -1e-9]
+
     def redo(self) -> None:
+        clip = self.track.clip(self.clip_id)
         self.track.set_span(self.clip_id, *self.new)
+        if self.trim and self.old_keyframes:
+            clip.keyframes = self._keyframes_for(self.new[0])
 
     def undo(self) -> None:
+        clip = self.track.clip(self.clip_id)
         self.track.set_span(self.clip_id, *self.old)
+        if self.trim and self.old_keyframes:
+            clip.keyframes = list(self.old_keyframes)
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, SetSpan) or other.clip_id != self.clip_id or other.gesture != self.gesture:
@@ -140,8 +160,10 @@ class SplitClip(Edit):
         self.track, self.clip_id, self.at = track, clip_id, at
         clip = track.clip(clip_id)
         self.old = (clip.start, clip.end)
+        self.old_keyframes = list(clip.keyframes)
+        self.left_keyframes, right_keyframes = split_keyframes(clip, at - clip.start)
         self.right = clip.model_copy(update={"id": new_id(), "start": at, "history": list(clip.history),
-                                             "keyframes": []}, deep=True)
+                                             "keyframes": right_keyframes}, deep=True)
 
     def check(self) -> None:
         start, end = self.old
@@ -150,17 +172,36 @@ class SplitClip(Edit):
         self.track.check_span(start, self.at, ignore=(self.clip_id,))
         self.track.check_span(self.at, end, ignore=(self.clip_id,))
 
+    def _set_keyframes(self, keyframes: list[Keyframe]) -> None:
+        self.track.clip(self.clip_id).keyframes = list(keyframes)
+
     def redo(self) -> None:
         start, end = self.old
         self._transaction([
             (lambda: self.track.set_span(self.clip_id, start, self.at),
              lambda: self.track.set_span(self.clip_id, start, end)),
+            (lambda: self._set_keyframes(self.left_keyframes), lambda: self._set_keyframes(self.old_keyframes)),
             (lambda: self.track.add_clip(self.right), lambda: self.track.remove_clip(self.right.id)),
         ])
 
     def undo(self) -> None:
         self.track.remove_clip(self.right.id)
+        self._set_keyframes(self.old_keyframes)
         self.track.set_span(self.clip_id, *self.old)
+
+
+def split_keyframes(clip: PromptClip, offset: float) -> tuple[list[Keyframe], list[Keyframe]]:
+    """The keyframes of the parts of ``clip`` cut ``offset`` seconds in: each side keeps its own and
+    gets one at the cut with the curve's value there (unless it has one there already)."""
+    left = [k for k in clip.keyframes if k.time <= offset + 1e-9]
+    right = [k.model_copy(update={"id": new_id(), "time": max(0.0, k.time - offset)}) for k in clip.keyframes
+             if k.time >= offset - 1e-9]
+    for param in sorted({k.param for k in clip.keyframes}):
+        value = clip.value_at(param, offset, 0.0)
+        if not any(k.param == param and abs(k.time - offset) < 1e-9 for k in left):
+            left.append(Keyframe(time=offset, param=param, value=value))
+            right.append(Keyframe(time=0.0, param=param, value=value))
+    return sorted(left, key=lambda k: k.time), sorted(right, key=lambda k: k.time)
 
 
 class SetClipProperty(Edit):
@@ -233,6 +274,91 @@ class SetSetting(Edit):
             return False
         self.value = other.value
         return True
+
+
+class AddKeyframe(Edit):
+    """Put a keyframe on a clip (refused where one of the same parameter is at the same time)."""
+
+    def __init__(self, clip: PromptClip, keyframe: Keyframe):
+        super().__init__(f"Add {keyframe.param} keyframe")
+        self.clip, self.keyframe = clip, keyframe
+
+    def check(self) -> None:
+        _check_keyframe_time(self.clip, self.keyframe.param, self.keyframe.time, ignore=self.keyframe.id)
+
+    def redo(self) -> None:
+        self.clip.keyframes = sorted([*self.clip.keyframes, self.keyframe], key=lambda k: k.time)
+
+    def undo(self) -> None:
+        self.clip.keyframes = [k for k in self.clip.keyframes if k.id != self.keyframe.id]
+
+
+class RemoveKeyframes(Edit):
+    """Delete keyframes from a clip (they come back with their ids on undo)."""
+
+    def __init__(self, clip: PromptClip, keyframe_ids: list[str]):
+        super().__init__("Delete keyframe" if len(keyframe_ids) == 1 else f"Delete {len(keyframe_ids)} keyframes")
+        self.clip = clip
+        self.old = list(clip.keyframes)
+        self.ids = set(keyframe_ids)
+
+    def redo(self) -> None:
+        self.clip.keyframes = [k for k in self.old if k.id not in self.ids]
+
+    def undo(self) -> None:
+        self.clip.keyframes = list(self.old)
+
+
+class SetKeyframe(Edit):
+    """Move a keyframe in time and/or change its value; the commands of one drag (gesture) or of one
+    typing session in the inspector merge into one undo step."""
+
+    def __init__(self, clip: PromptClip, keyframe_id: str, time: float | None = None, value: float | None = None,
+                 gesture: int | None = None):
+        key = clip.keyframe(keyframe_id)
+        super().__init__("Move keyframe" if value is None else f"Change {key.param} keyframe")
+        self.clip, self.keyframe_id = clip, keyframe_id
+        self.old = (key.time, key.value)
+        self.new = (key.time if time is None else time, key.value if value is None else value)
+        self.gesture = gesture if gesture is not None else next_gesture()
+
+    def id(self) -> int:
+        return _KEYFRAME_ID
+
+    def check(self) -> None:
+        key = self.clip.keyframe(self.keyframe_id)
+        try:
+            Keyframe.model_validate({**key.model_dump(), "time": self.new[0], "value": self.new[1]})
+        except ValidationError as exc:
+            raise PlacementError(_first_error(exc)) from None
+        _check_keyframe_time(self.clip, key.param, self.new[0], ignore=key.id)
+
+    def _apply(self, time: float, value: float) -> None:
+        keys = [k.model_copy(update={"time": time, "value": value}) if k.id == self.keyframe_id else k
+                for k in self.clip.keyframes]
+        self.clip.keyframes = sorted(keys, key=lambda k: k.time)
+
+    def redo(self) -> None:
+        self._apply(*self.new)
+
+    def undo(self) -> None:
+        self._apply(*self.old)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (isinstance(other, SetKeyframe) and other.clip is self.clip
+                and other.keyframe_id == self.keyframe_id and other.gesture == self.gesture):
+            return False
+        self.new = other.new
+        return True
+
+
+def _check_keyframe_time(clip: PromptClip, param: str, time: float, ignore: str) -> None:
+    if not -1e-9 <= time <= clip.duration + 1e-9:
+        raise PlacementError(f"a keyframe must lie inside its clip (0s..{clip.duration:g}s from its start; "
+                             f"got {time:g}s)")
+    for other in clip.keyframes:
+        if other.id != ignore and other.param == param and abs(other.time - time) < 1e-6:
+            raise PlacementError(f"the clip already has a {param} keyframe at {time:g}s; change that one")
 
 
 def pasted_copies(clips: list[dict], at: float) -> list[PromptClip]:

@@ -1,8 +1,10 @@
 """Turning a project into a ``video.generate`` job request (the envelope POSTed to the engine).
 
-The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut); a single
-clip is the whole video's prompt (a lone timed prompt fills the video anyway) and goes in ``prompt``
-with the global prompt appended, so it also runs with the whole-clip sampler (``mode`` ``full``). The
+The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut, and the
+clip's guidance / weight keyframes that lie inside the part of the clip that is generated); a single
+clip without keyframes is the whole video's prompt (a lone timed prompt fills the video anyway) and goes
+in ``prompt`` with the global prompt appended, so it also runs with the whole-clip sampler (``mode``
+``full``). The
 project's settings become the sampler params. ``check_request`` validates the request locally with the
 job language (``engine.spec``, pure pydantic) so that a mistake is shown next to the field before
 anything is sent.
@@ -32,18 +34,21 @@ def project_to_params(project: Project) -> dict[str, Any]:
     for clip in clips:
         if clip.start >= duration:
             continue
+        end = min(clip.end, duration)
         prompts.append({
             "start": round(clip.start, 6),
-            "end": round(min(clip.end, duration), 6),
+            "end": round(end, 6),
             "text": clip.text.strip(),
             "transition": clip.transition_seconds if clip.transition == "blend" else 0.0,
             "hard_cut": clip.hard_cut or clip.transition == "cut",
+            "keyframes": [{"time": round(k.time, 6), "param": k.param, "value": k.value}
+                          for k in sorted(clip.keyframes, key=lambda k: k.time) if k.time <= end - clip.start + 1e-9],
         })
     if not prompts:
         raise ProjectNotReady(
             f"every prompt clip starts after the end of the video ({duration:g}s): lengthen the video "
             "in Project settings or move the clips")
-    if len(prompts) == 1:
+    if len(prompts) == 1 and not prompts[0]["keyframes"]:
         prompt = ", ".join(t for t in (prompts[0]["text"], settings.prompt.strip()) if t)
         prompts = []
     else:

@@ -19,6 +19,7 @@ from psygnal import EventedModel, Signal
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from app.project.audio import AudioDocument
+from engine.video.spec import KEYFRAME_RANGES, keyframe_value
 
 MIN_CLIP_SECONDS = 0.05
 
@@ -36,13 +37,26 @@ class _Evented(EventedModel):
     model_config = ConfigDict(validate_assignment=True, extra="forbid")
 
 
+KeyframeParam = Literal["guidance", "weight"]
+KEYFRAME_DEFAULT_WEIGHT = 1.0
+
+
 class Keyframe(_Evented):
-    """A value of a clip parameter at a time (seconds from the clip's start)."""
+    """A value of a clip parameter at a time (seconds from the clip's start): ``guidance`` (the guidance
+    scale while the clip's prompt holds) or ``weight`` (the prompt's strength, 1 as written). Between
+    keyframes the engine interpolates linearly (``engine.video.spec.keyframe_value``)."""
 
     id: str = Field(default_factory=new_id)
     time: float = Field(0.0, ge=0.0)
-    param: Literal["guidance", "weight"] = "guidance"
+    param: KeyframeParam = "guidance"
     value: float = 1.0
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Keyframe:
+        low, high = KEYFRAME_RANGES[self.param]
+        if not low <= self.value <= high:
+            raise ValueError(f"a {self.param} keyframe's value must lie in {low:g}..{high:g} (got {self.value:g})")
+        return self
 
 
 class PromptClip(_Evented):
@@ -76,6 +90,20 @@ class PromptClip(_Evented):
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+    def keyframes_of(self, param: str) -> list[Keyframe]:
+        """This clip's keyframes of ``param``, by time."""
+        return sorted((k for k in self.keyframes if k.param == param), key=lambda k: k.time)
+
+    def keyframe(self, keyframe_id: str) -> Keyframe:
+        for key in self.keyframes:
+            if key.id == keyframe_id:
+                return key
+        raise KeyError(f"no keyframe {keyframe_id!r} on the clip {self.text[:30]!r}")
+
+    def value_at(self, param: str, offset: float, default: float) -> float:
+        """``param`` at ``offset`` seconds into the clip, as the engine will interpolate it."""
+        return keyframe_value([(k.time, k.value) for k in self.keyframes_of(param)], offset, default)
 
     def set_text(self, text: str) -> None:
         """Change the prompt, remembering the previous text in ``history``."""

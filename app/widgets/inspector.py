@@ -1,5 +1,6 @@
-"""The inspector: the selected clip's properties (prompt with history, span, transition, seed lock) and
-the project's settings. Every change is an undo command; the fields follow undo/redo and other edits."""
+"""The inspector: the selected clip's properties (prompt with history, span, transition, seed lock, its
+guidance / weight keyframes) and the project's settings. Every change is an undo command; the fields
+follow undo/redo and other edits."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QScrollArea,
     QSpinBox,
@@ -26,9 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.project.commands import SetClipProperty, SetSetting, SetSpan, push
-from app.project.model import PlacementError, Project, PromptClip
+from app.project.commands import SetClipProperty, SetKeyframe, SetSetting, SetSpan, next_gesture, push
+from app.project.model import Keyframe, PlacementError, Project, PromptClip
 from app.theme import icon
+from engine.video.spec import KEYFRAME_RANGES
+
+KEYFRAME_PARAMS = (("guidance", "Guidance"), ("weight", "Prompt weight"))
 
 
 def _spin(low: float, high: float, decimals: int = 0, step: float = 1, suffix: str = "") -> QSpinBox | QDoubleSpinBox:
@@ -40,6 +46,124 @@ def _spin(low: float, high: float, decimals: int = 0, step: float = 1, suffix: s
     box.setSuffix(suffix)
     box.setKeyboardTracking(False)
     return box
+
+
+class KeyframeEditor(QWidget):
+    """The selected clip's keyframes of one parameter: the list, and the time and value of the chosen one.
+    The parameter and the chosen keyframe are shared with the timeline through the signals."""
+
+    param_changed = Signal(str)
+    keyframe_chosen = Signal(str, str)      # clip id, keyframe id
+    message = Signal(str)
+
+    def __init__(self, stack: QUndoStack, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.stack = stack
+        self.clip: PromptClip | None = None
+        self.key_id = ""
+        self._gesture = next_gesture()
+        self._updating = False
+        self.param = QComboBox()
+        for param, label in KEYFRAME_PARAMS:
+            self.param.addItem(label, param)
+        self.param.currentIndexChanged.connect(self._param_chosen)
+        self.list = QListWidget()
+        self.list.setFixedHeight(74)
+        self.list.currentItemChanged.connect(self._row_chosen)
+        self.time = _spin(0, 36000, 3, 1 / 8, " s")
+        self.time.setToolTip("Seconds from the clip's start")
+        self.value = _spin(0, 30, 2, 0.25)
+        self.time.valueChanged.connect(lambda v: self._edit(time=v))
+        self.value.valueChanged.connect(lambda v: self._edit(value=v))
+        self.add_button, self.remove_button = QToolButton(), QToolButton()
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.param, 1)
+        top.addWidget(self.add_button)
+        top.addWidget(self.remove_button)
+        edit = QHBoxLayout()
+        edit.setContentsMargins(0, 0, 0, 0)
+        edit.addWidget(QLabel("at"))
+        edit.addWidget(self.time, 1)
+        edit.addWidget(QLabel("value"))
+        edit.addWidget(self.value, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(top)
+        column.addWidget(self.list)
+        column.addLayout(edit)
+        self.show_clip(None)
+
+    @property
+    def current_param(self) -> str:
+        return self.param.currentData()
+
+    def set_param(self, param: str) -> None:
+        self.param.setCurrentIndex(self.param.findData(param))
+
+    def show_clip(self, clip: PromptClip | None) -> None:
+        self.clip = clip
+        if clip is None or all(k.id != self.key_id for k in clip.keyframes):
+            self.key_id = ""
+        self.refresh()
+
+    def show_keyframe(self, key_id: str) -> None:
+        if key_id != self.key_id:
+            self._gesture = next_gesture()
+        self.key_id = key_id
+        key = self._key()
+        if key is not None and key.param != self.current_param:
+            self.set_param(key.param)
+        self.refresh()
+
+    def _key(self) -> Keyframe | None:
+        if self.clip is None or not self.key_id:
+            return None
+        return next((k for k in self.clip.keyframes if k.id == self.key_id), None)
+
+    def refresh(self) -> None:
+        self._updating = True
+        try:
+            self.list.clear()
+            param = self.current_param
+            low, high = KEYFRAME_RANGES[param]
+            self.value.setRange(low, high)
+            for key in self.clip.keyframes_of(param) if self.clip is not None else []:
+                item = QListWidgetItem(f"{key.time:7.3f} s   {key.value:g}")
+                item.setData(Qt.ItemDataRole.UserRole, key.id)
+                self.list.addItem(item)
+                if key.id == self.key_id:
+                    self.list.setCurrentItem(item)
+            key = self._key()
+            self.time.setEnabled(key is not None)
+            self.value.setEnabled(key is not None)
+            self.remove_button.setEnabled(key is not None)
+            if key is not None and self.clip is not None:
+                self.time.setMaximum(self.clip.duration)
+                self.time.setValue(key.time)
+                self.value.setValue(key.value)
+        finally:
+            self._updating = False
+
+    def _param_chosen(self, _index: int) -> None:
+        if not self._updating:
+            self.param_changed.emit(self.current_param)
+        self.refresh()
+
+    def _row_chosen(self, item: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        if self._updating or item is None or self.clip is None:
+            return
+        self.keyframe_chosen.emit(self.clip.id, item.data(Qt.ItemDataRole.UserRole))
+
+    def _edit(self, time: float | None = None, value: float | None = None) -> None:
+        key = self._key()
+        if self._updating or key is None or self.clip is None:
+            return
+        try:
+            push(self.stack, SetKeyframe(self.clip, key.id, time=time, value=value, gesture=self._gesture))
+        except PlacementError as exc:
+            self.message.emit(f"Not possible: {exc}")
+            self.refresh()
 
 
 class ClipInspector(QGroupBox):
@@ -83,6 +207,8 @@ class ClipInspector(QGroupBox):
         span_row.addWidget(self.start)
         span_row.addWidget(QLabel("to"))
         span_row.addWidget(self.end)
+        self.keyframes = KeyframeEditor(stack)
+        self.keyframes.message.connect(self.message)
         form = QFormLayout(self)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Prompt", self.text)
@@ -92,6 +218,7 @@ class ClipInspector(QGroupBox):
         form.addRow("Blend length", self.transition_seconds)
         form.addRow("", self.hard_cut)
         form.addRow("Seed", seed_row)
+        form.addRow("Keyframes", self.keyframes)
         self.set_clip(None, None)
 
     def set_clip(self, project: Project | None, clip: PromptClip | None) -> None:
@@ -102,6 +229,7 @@ class ClipInspector(QGroupBox):
             clip.events.connect(self._refresh)
         self.setEnabled(clip is not None)
         self.setTitle("Clip" if clip is not None else "Clip (select one on the timeline)")
+        self.keyframes.show_clip(clip)
         self._refresh()
 
     def _refresh(self, *_args: object) -> None:
@@ -128,6 +256,7 @@ class ClipInspector(QGroupBox):
             self.seed.setEnabled(clip.seed is not None)
             if clip.seed is not None:
                 self.seed.setValue(clip.seed)
+            self.keyframes.show_clip(clip)
         finally:
             self._updating = False
 

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.audio_export import copy_atomic
 from app.client import EngineClient
 from app.engine_jobs import EngineJob
 from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, SpatialSource
@@ -48,6 +47,7 @@ from app.project.commands import next_gesture, push
 from app.widgets.masker_bank import BUILTIN_DIR, read_folder
 from app.widgets.playback import AudioPlayer
 from app.widgets.plots import own_menus
+from engine.atomic import copy_file_atomic
 from engine.audio.spatial.language import interpret, phrase_to_trajectory
 from engine.audio.spatial.spec import Keyframe
 from engine.audio.spatial.trajectory import Trajectory
@@ -422,7 +422,7 @@ class SpatialPanel(QWidget):
     def _put_on_track(self, wav: Path) -> None:
         kept = self.work_dir / "spatial" / "renders" / f"{self.job.job_id}-{wav.name}"
         kept.parent.mkdir(parents=True, exist_ok=True)
-        copy_atomic(wav, kept)
+        copy_file_atomic(wav, kept)
         info = sf.info(str(kept))
         track = next((t for t in self.doc.tracks if t.name == "Spatial"), self.doc.tracks[-1])
         clip = AudioClip(path=str(kept), name=f"spatial {wav.stem}", kind="render", start=0.0,
@@ -489,7 +489,7 @@ class SpatialPanel(QWidget):
     def _copy_export(self, _result: dict, files: dict[str, Path]) -> None:
         self._export_folder.mkdir(parents=True, exist_ok=True)
         for name, path in files.items():
-            copy_atomic(path, self._export_folder / name)
+            copy_file_atomic(path, self._export_folder / name)
         self.status.setText(f"exported {', '.join(files)} to {self._export_folder}")
 
 

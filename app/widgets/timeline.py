@@ -5,6 +5,11 @@ deleted, copied and pasted with the mouse and the keyboard.
 Clips are ``QGraphicsItem``s mirroring the document (they follow the track's psygnal events); the
 ruler, filmstrip and playhead are painted by the view. Every edit is an undo command (``push``); a
 drag is one gesture so it merges into one undo step; positions go through the tested ``SnapModel``.
+
+Keyframes sit as diamonds in a lane along the bottom of their clip, those of the parameter being edited
+(``keyframe_param``: guidance or weight) bright with their curve drawn over the clip, the others dim.
+A diamond is selected and dragged in time with the mouse (snapping like clips); K adds one at the
+playhead, [ and ] jump to the previous / next one, Delete removes the selected one.
 """
 
 from __future__ import annotations
@@ -40,10 +45,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.project.commands import AddClips, RemoveClips, SetSpan, SplitClip, next_gesture, pasted_copies, push
-from app.project.model import MIN_CLIP_SECONDS, PlacementError, Project, PromptClip, Track
+from app.project.commands import (
+    AddClips,
+    AddKeyframe,
+    RemoveClips,
+    RemoveKeyframes,
+    SetKeyframe,
+    SetSpan,
+    SplitClip,
+    next_gesture,
+    pasted_copies,
+    push,
+)
+from app.project.model import (
+    KEYFRAME_DEFAULT_WEIGHT,
+    MIN_CLIP_SECONDS,
+    Keyframe,
+    PlacementError,
+    Project,
+    PromptClip,
+    Track,
+)
 from app.project.snap import SnapModel, frame_of, frame_round
 from app.theme import Colors
+from engine.video.spec import KEYFRAME_RANGES
 from app.widgets.generation import GenerationState
 
 CLIP_MIME = "application/x-noiseloom-clips"
@@ -52,6 +77,8 @@ FILM_Y, FILM_H = 34.0, 58.0
 TRACK_Y, TRACK_H = 100.0, 62.0
 SCENE_H = TRACK_Y + TRACK_H + 12.0
 EDGE_PX = 7.0
+KEY_LANE_PX = 7.0        # the keyframe lane's centre, above the clip's bottom edge
+KEY_HIT_PX = 6.0
 MIN_PPS, MAX_PPS = 4.0, 2000.0
 
 
@@ -110,14 +137,7 @@ class ClipItem(QGraphicsItem):
             painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), Colors.cut)
         painter.setPen(QPen(Colors.clip_edge if self.selected else base.lighter(140), 1.4 if self.selected else 1))
         painter.drawPath(path)
-        for keyframe in self.clip.keyframes:
-            x, y = rect.left() + keyframe.time * pps, rect.bottom() - 6
-            diamond = QPainterPath(QPointF(x, y - 4))
-            diamond.lineTo(x + 4, y)
-            diamond.lineTo(x, y + 4)
-            diamond.lineTo(x - 4, y)
-            diamond.closeSubpath()
-            painter.fillPath(diamond, Colors.accent)
+        self._paint_keyframes(painter, rect)
         text_rect = rect.adjusted(8, 4, -6, -3)
         if text_rect.width() > 12:
             font = QFont(painter.font())
@@ -138,6 +158,42 @@ class ClipItem(QGraphicsItem):
             painter.setPen(QColor(220, 230, 245, 150))
             painter.drawText(info_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(info, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+
+
+    def key_x(self, keyframe: Keyframe) -> float:
+        """The diamond's x in item coordinates."""
+        return 0.5 + keyframe.time * self.view.pps
+
+    def _paint_keyframes(self, painter: QPainter, rect: QRectF) -> None:
+        pps, param = self.view.pps, self.view.keyframe_param
+        inside = [k for k in self.clip.keyframes if k.time <= self.clip.duration + 1e-9]
+        active = [k for k in inside if k.param == param]
+        if active:
+            low, high = KEYFRAME_RANGES[param]
+            top, bottom = rect.top() + 6, rect.bottom() - 2 * KEY_LANE_PX
+
+            def y_of(value: float) -> float:
+                return bottom - (bottom - top) * (value - low) / (high - low)
+
+            curve = QPainterPath(QPointF(rect.left(), y_of(active[0].value)))
+            for key in active:
+                curve.lineTo(rect.left() + key.time * pps, y_of(key.value))
+            curve.lineTo(rect.right(), y_of(active[-1].value))
+            painter.setPen(QPen(QColor(255, 214, 102, 170), 1.2))
+            painter.drawPath(curve)
+        selected = self.view.selected_keyframe
+        for key in sorted(inside, key=lambda k: k.param == param):
+            x, y = rect.left() + key.time * pps, rect.bottom() - KEY_LANE_PX
+            size = 5.5 if selected == (self.clip.id, key.id) else 4.0
+            diamond = QPainterPath(QPointF(x, y - size))
+            diamond.lineTo(x + size, y)
+            diamond.lineTo(x, y + size)
+            diamond.lineTo(x - size, y)
+            diamond.closeSubpath()
+            painter.fillPath(diamond, Colors.keyframe if key.param == param else QColor(200, 210, 230, 90))
+            if size > 4.0:
+                painter.setPen(QPen(QColor("#ffffff"), 1.2))
+                painter.drawPath(diamond)
 
 
 def _wrap(text: str, metrics: QFontMetrics, width: float, max_lines: int) -> list[str]:
@@ -161,6 +217,8 @@ class TimelineView(QGraphicsView):
 
     playhead_moved = Signal(float)
     selection_changed = Signal(list)     # selected clip ids
+    keyframe_selected = Signal(str, str)  # clip id, keyframe id ("", "" when none)
+    keyframe_param_requested = Signal(str)  # a diamond of the other parameter was clicked
     message = Signal(str)                # refused edits, for the status bar
 
     def __init__(self, project: Project, stack: QUndoStack, generation: GenerationState,
@@ -172,6 +230,8 @@ class TimelineView(QGraphicsView):
         self.pps = 60.0
         self.playhead = 0.0
         self.selected: list[str] = []
+        self.keyframe_param = "guidance"
+        self.selected_keyframe: tuple[str, str] | None = None
         self.project: Project | None = None
         self.items: dict[str, ClipItem] = {}
         self._drag: dict | None = None
@@ -207,6 +267,7 @@ class TimelineView(QGraphicsView):
             self.scene().removeItem(item)
         self.items.clear()
         self.selected = []
+        self.selected_keyframe = None
         self.project = project
         track = project.prompt_track
         track.clip_added.connect(self._clip_added)
@@ -260,6 +321,8 @@ class TimelineView(QGraphicsView):
             item.selected = clip_id in self.selected
             item.update()
         self.selection_changed.emit(list(self.selected))
+        if self.selected_keyframe is not None and self.selected_keyframe[0] not in self.selected:
+            self.select_keyframe(None)
 
     def set_playhead(self, seconds: float, follow: bool = False) -> None:
         assert self.project is not None
@@ -275,6 +338,90 @@ class TimelineView(QGraphicsView):
                 self.horizontalScrollBar().setValue(int(x - width * 0.25))
         self.viewport().update()
         self.playhead_moved.emit(seconds)
+
+    # ---- keyframes ----------------------------------------------------------------------------
+    def set_keyframe_param(self, param: str) -> None:
+        """Edit the keyframes of ``param`` (``guidance`` or ``weight``)."""
+        self.keyframe_param = param
+        if self.selected_keyframe is not None and self._selected_key() is not None \
+                and self._selected_key().param != param:
+            self.select_keyframe(None)
+        self.viewport().update()
+
+    def select_keyframe(self, key: tuple[str, str] | None) -> None:
+        """Select the keyframe ``(clip id, keyframe id)`` (and its clip), or none."""
+        if key is not None and key[0] not in self.selected:
+            self.set_selection([key[0]])
+        self.selected_keyframe = key
+        for item in self.items.values():
+            item.update()
+        self.keyframe_selected.emit(*(key or ("", "")))
+
+    def _selected_key(self) -> Keyframe | None:
+        if self.selected_keyframe is None:
+            return None
+        clip_id, key_id = self.selected_keyframe
+        try:
+            return self.track.clip(clip_id).keyframe(key_id)
+        except KeyError:
+            return None
+
+    def _clip_for_keyframes(self) -> PromptClip | None:
+        """The clip under the playhead (the playhead at a clip's very end counts for that clip)."""
+        clip = self.track.clip_at(self.playhead)
+        if clip is None:
+            clip = next((c for c in self.track if abs(c.end - self.playhead) < 1e-9), None)
+        return clip
+
+    def add_keyframe_at_playhead(self) -> Keyframe | None:
+        """A keyframe of ``keyframe_param`` at the playhead on the clip there, holding the curve's value."""
+        clip = self._clip_for_keyframes()
+        if clip is None:
+            self.message.emit("Not possible: keyframes belong to a clip; put the playhead over one")
+            return None
+        assert self.project is not None
+        offset = frame_round(self.playhead, self.fps) - clip.start
+        offset = min(max(0.0, offset), clip.duration)
+        param = self.keyframe_param
+        existing = next((k for k in clip.keyframes_of(param) if abs(k.time - offset) < 1e-6), None)
+        if existing is not None:
+            self.select_keyframe((clip.id, existing.id))
+            return existing
+        default = self.project.settings.guidance if param == "guidance" else KEYFRAME_DEFAULT_WEIGHT
+        key = Keyframe(time=offset, param=param, value=clip.value_at(param, offset, default))
+        if self._try(lambda: AddKeyframe(clip, key)):
+            self.select_keyframe((clip.id, key.id))
+            return key
+        return None
+
+    def delete_selected_keyframe(self) -> bool:
+        key = self._selected_key()
+        if key is None:
+            return False
+        clip_id = self.selected_keyframe[0]
+        if self._try(lambda: RemoveKeyframes(self.track.clip(clip_id), [key.id])):
+            self.select_keyframe(None)
+            return True
+        return False
+
+    def keyframe_times(self) -> list[tuple[float, str, str]]:
+        """(video time, clip id, keyframe id) of every keyframe of ``keyframe_param``, by time."""
+        return sorted((c.start + k.time, c.id, k.id) for c in self.track for k in c.keyframes_of(self.keyframe_param)
+                      if k.time <= c.duration + 1e-9)
+
+    def jump_to_keyframe(self, step: int) -> bool:
+        """Move the playhead to the previous (-1) or next (+1) keyframe and select it."""
+        here = self.playhead
+        times = self.keyframe_times()
+        found = ([t for t in times if t[0] > here + 1e-6][:1] if step > 0
+                 else [t for t in times if t[0] < here - 1e-6][-1:])
+        if not found:
+            self.message.emit(f"No {'next' if step > 0 else 'previous'} {self.keyframe_param} keyframe")
+            return False
+        seconds, clip_id, key_id = found[0]
+        self.set_playhead(seconds, follow=True)
+        self.select_keyframe((clip_id, key_id))
+        return True
 
     # ---- zoom ---------------------------------------------------------------------------------
     def set_zoom(self, pps: float, anchor_seconds: float | None = None) -> None:
@@ -342,6 +489,9 @@ class TimelineView(QGraphicsView):
         return self._try(lambda: SplitClip(self.track, clip.id, at))
 
     def delete_selected(self) -> bool:
+        """Delete the selected keyframe if there is one, else the selected clips."""
+        if self._selected_key() is not None:
+            return self.delete_selected_keyframe()
         if not self.selected:
             return False
         ids = list(self.selected)
@@ -391,6 +541,20 @@ class TimelineView(QGraphicsView):
     def _seconds_at(self, x_view: float) -> float:
         return self.mapToScene(int(x_view), 0).x() / self.pps
 
+    def _keyframe_hit(self, pos: QPointF) -> tuple[PromptClip, Keyframe] | None:
+        """The diamond under ``pos`` (those of the edited parameter first)."""
+        scene = self.mapToScene(pos.toPoint())
+        for item in self.items.values():
+            lane_y = item.pos().y() + item.boundingRect().bottom() - KEY_LANE_PX
+            if abs(scene.y() - lane_y) > KEY_HIT_PX:
+                continue
+            keys = sorted(item.clip.keyframes, key=lambda k: k.param != self.keyframe_param)
+            for key in keys:
+                if key.time <= item.clip.duration + 1e-9 \
+                        and abs(scene.x() - item.pos().x() - item.key_x(key)) <= KEY_HIT_PX:
+                    return item.clip, key
+        return None
+
     def _hit(self, pos: QPointF) -> tuple[ClipItem | None, str]:
         scene = self.mapToScene(pos.toPoint())
         if not TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
@@ -414,6 +578,15 @@ class TimelineView(QGraphicsView):
         if scene.y() < TRACK_Y - 4:
             self._drag = {"mode": "scrub"}
             self._scrub(event)
+            return
+        keyed = self._keyframe_hit(event.position())
+        if keyed is not None:
+            clip, key = keyed
+            if key.param != self.keyframe_param:
+                self.keyframe_param_requested.emit(key.param)
+            self.select_keyframe((clip.id, key.id))
+            self._drag = {"mode": "keyframe", "clip": clip.id, "key": key.id, "gesture": next_gesture(),
+                          "grab": scene.x() / self.pps - (clip.start + key.time)}
             return
         item, mode = self._hit(event.position())
         if item is None:
@@ -440,8 +613,11 @@ class TimelineView(QGraphicsView):
         drag = self._drag
         if drag is None:
             _item, mode = self._hit(event.position())
+            if self._keyframe_hit(event.position()) is not None:
+                mode = "keyframe"
             shape = {"trim_start": Qt.CursorShape.SizeHorCursor, "trim_end": Qt.CursorShape.SizeHorCursor,
-                     "move": Qt.CursorShape.OpenHandCursor}.get(mode, Qt.CursorShape.ArrowCursor)
+                     "move": Qt.CursorShape.OpenHandCursor,
+                     "keyframe": Qt.CursorShape.PointingHandCursor}.get(mode, Qt.CursorShape.ArrowCursor)
             self.viewport().setCursor(shape)
             return
         if drag["mode"] == "scrub":
@@ -452,6 +628,9 @@ class TimelineView(QGraphicsView):
         free = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
         snap = SnapModel(enabled=not free and self.snap.enabled, edges=self.snap.edges,
                          playhead=self.snap.playhead, seconds=self.snap.seconds)
+        if drag["mode"] == "keyframe":
+            self._drag_keyframe(drag, clip, seconds - drag["grab"], snap)
+            return
         targets = snap.targets(self.track, self.playhead, exclude=[clip.id])
         start, end = drag["span"]
         if drag["mode"] == "move":
@@ -472,6 +651,25 @@ class TimelineView(QGraphicsView):
                 pass        # blocked by a neighbour: the clip stays where it last fitted
         self.viewport().update()
 
+    def _drag_keyframe(self, drag: dict, clip: PromptClip, seconds: float, snap: SnapModel) -> None:
+        """Move the dragged keyframe to ``seconds`` (snapped: the clip's edges, the playhead, whole
+        seconds, the other keyframes; else a frame boundary), kept inside its clip."""
+        targets: list[tuple[float, str]] = []
+        if snap.edges:
+            others = [t for t, _clip, key in self.keyframe_times() if key != drag["key"]]
+            targets += [(t, "edge") for t in (clip.start, clip.end, *others)]
+        if snap.playhead:
+            targets.append((self.playhead, "playhead"))
+        hit = snap.snap(seconds, self.pps, self.fps, targets)
+        offset = min(max(0.0, hit.value - clip.start), clip.duration)
+        self._snap_line = hit.target
+        if abs(offset - clip.keyframe(drag["key"]).time) > 1e-9:
+            try:
+                push(self.stack, SetKeyframe(clip, drag["key"], time=offset, gesture=drag["gesture"]))
+            except PlacementError:
+                pass        # on another keyframe of the same parameter: it stays where it last fitted
+        self.viewport().update()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag = None
         self._snap_line = None
@@ -484,10 +682,16 @@ class TimelineView(QGraphicsView):
         item, _mode = self._hit(QPointF(event.pos()))
         seconds = frame_round(max(0.0, scene.x() / self.pps), self.fps)
         menu = QMenu(self)
-        if item is not None:
+        keyed = self._keyframe_hit(QPointF(event.pos()))
+        if keyed is not None:
+            self.select_keyframe((keyed[0].id, keyed[1].id))
+            menu.addAction("Delete keyframe", self.delete_selected_keyframe)
+        elif item is not None:
             if item.clip.id not in self.selected:
                 self.set_selection([item.clip.id])
             menu.addAction("Split here", lambda: self.split_at(seconds))
+            menu.addAction(f"Add {self.keyframe_param} keyframe here",
+                           lambda: (self.set_playhead(seconds), self.add_keyframe_at_playhead()))
             menu.addAction("Copy", self.copy_selected)
             menu.addAction("Cut", self.cut_selected)
             menu.addAction("Delete", self.delete_selected)

@@ -7,6 +7,12 @@ boundary (FreeNoise-style prompt interpolation: the embeddings themselves are in
 the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
 the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
 frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
+
+A timed prompt's keyframes (the job language's ``keyframe_value`` curves) set its guidance scale and its
+weight over time: a weight w scales the prompt's share of the blend and gives the rest to the negative
+prompt (``PromptEmbeddings.blend(..., rest=negative)``), so 1 is the prompt as written, 0 is no prompt
+and 2 pushes twice as far from the negative prompt; the guidance of a moment is the blend of the
+active prompts' guidance curves (the job's guidance where a prompt has none).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import torch
+
+from engine.video.spec import keyframe_value
 
 
 @dataclass(frozen=True)
@@ -27,12 +35,21 @@ class TimedPrompt:
     text: str
     transition: float = 0.5
     hard_cut: bool = False
+    keyframes: tuple[tuple[str, float, float], ...] = ()  # (param, seconds from start, value)
 
     def __post_init__(self) -> None:
+        keys = sorted(((str(p), float(t), float(v)) for p, t, v in self.keyframes), key=lambda k: k[1])
+        object.__setattr__(self, "keyframes", tuple(keys))
         if not self.end > self.start >= 0:
             raise ValueError(f"timed prompt {self.text!r}: need 0 <= start < end, got {self.start}..{self.end}")
         if self.transition < 0:
             raise ValueError(f"timed prompt {self.text!r}: transition must be >= 0 seconds")
+
+
+    def curve(self, param: str, t: float, default: float) -> float:
+        """This prompt's ``param`` at video time ``t`` (``default`` without keyframes of it)."""
+        points = [(self.start + time, value) for name, time, value in self.keyframes if name == param]
+        return keyframe_value(points, t, default)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,10 @@ class _Segment:
     text: str
     transition: float
     hard_cut: bool
+    source: TimedPrompt | None = None   # the timed prompt that holds here (its keyframes)
+
+    def curve(self, param: str, t: float, default: float) -> float:
+        return default if self.source is None else self.source.curve(param, t, default)
 
 
 @dataclass(frozen=True)
@@ -68,15 +89,16 @@ class PromptTimeline:
             active = [p for p in self.timed if p.start <= mid < p.end]
             if active:
                 p = max(active, key=lambda q: q.start)
-                seg = _Segment(a, b, self._compose(p.text), p.transition, p.hard_cut)
+                seg = _Segment(a, b, self._compose(p.text), p.transition, p.hard_cut, p)
             elif self.global_prompt.strip():
                 seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False)
             else:
                 nearest = min(self.timed, key=lambda q: min(abs(q.start - mid), abs(q.end - mid)))
-                seg = _Segment(a, b, self._compose(nearest.text), nearest.transition, nearest.hard_cut)
-            if segments and segments[-1].text == seg.text:
-                seg = _Segment(segments[-1].start, b, seg.text, segments[-1].transition, segments[-1].hard_cut)
-                segments[-1] = seg
+                seg = _Segment(a, b, self._compose(nearest.text), nearest.transition, nearest.hard_cut,
+                               nearest)
+            last = segments[-1] if segments else None
+            if last is not None and last.text == seg.text and _same_curves(last.source, seg.source):
+                segments[-1] = replace(last, end=b)
             else:
                 segments.append(seg)
         return segments
@@ -85,21 +107,33 @@ class PromptTimeline:
         """The distinct texts the video of ``duration`` seconds uses, in order of appearance."""
         return list(dict.fromkeys(s.text for s in self._segments(duration)))
 
-    def weights_at(self, t: float, duration: float) -> dict[str, float]:
-        """The blend of texts at time ``t`` (weights sum to 1)."""
+    def _shares_at(self, t: float, duration: float) -> list[tuple[_Segment, float]]:
+        """The segments blended at time ``t`` and their shares (summing to 1)."""
         segments = self._segments(duration)
         i = next((j for j, s in enumerate(segments) if s.start <= t < s.end), len(segments) - 1)
         seg = segments[i]
-        weights: dict[str, float] = {}
+        shares: list[tuple[_Segment, float]] = []
         if i > 0 and not seg.hard_cut and t - seg.start < seg.transition / 2:
-            weights[segments[i - 1].text] = 0.5 - (t - seg.start) / seg.transition
+            shares.append((segments[i - 1], 0.5 - (t - seg.start) / seg.transition))
         if i + 1 < len(segments):
             nxt = segments[i + 1]
             if not nxt.hard_cut and seg.end - t < nxt.transition / 2:
-                weights[nxt.text] = weights.get(nxt.text, 0.0) + 0.5 - (seg.end - t) / nxt.transition
-        weights[seg.text] = weights.get(seg.text, 0.0) + max(1.0 - sum(weights.values()), 0.0)
-        total = sum(weights.values())
-        return {k: v / total for k, v in weights.items() if v > 0}
+                shares.append((nxt, 0.5 - (seg.end - t) / nxt.transition))
+        shares.append((seg, max(1.0 - sum(share for _, share in shares), 0.0)))
+        total = sum(share for _, share in shares)
+        return [(s, share / total) for s, share in shares if share > 0]
+
+    def weights_at(self, t: float, duration: float) -> dict[str, float]:
+        """The blend of texts at time ``t``: shares summing to 1, each scaled by its prompt's weight
+        keyframes (what is left below 1 belongs to the negative prompt)."""
+        weights: dict[str, float] = {}
+        for seg, share in self._shares_at(t, duration):
+            weights[seg.text] = weights.get(seg.text, 0.0) + share * seg.curve("weight", t, 1.0)
+        return weights
+
+    def guidance_at(self, t: float, duration: float, default: float) -> float:
+        """The guidance scale at time ``t``: the blend of the active prompts' guidance keyframes."""
+        return sum(share * seg.curve("guidance", t, default) for seg, share in self._shares_at(t, duration))
 
     def hard_cuts(self, duration: float) -> list[float]:
         """The times of the boundaries that switch at once."""
@@ -127,6 +161,23 @@ class PromptTimeline:
                 acc[text] = acc.get(text, 0.0) + w / len(frame_times)
         return acc
 
+    def span_guidance(self, frame_times: Sequence[float], duration: float, default: float) -> float:
+        """The mean guidance scale over the given frame times (the guidance of a block covering them);
+        exactly ``default`` when no prompt has guidance keyframes."""
+        if not any(name == "guidance" for p in self.timed for name, _t, _v in p.keyframes):
+            return default
+        return sum(self.guidance_at(t, duration, default) for t in frame_times) / len(frame_times)
+
+    def guided(self, default: float) -> bool:
+        """Whether any moment needs the unconditional pass (a guidance above 1 anywhere)."""
+        keyed = [v for p in self.timed for name, _t, v in p.keyframes if name == "guidance"]
+        return default > 1.0 or any(v > 1.0 for v in keyed)
+
+
+def _same_curves(a: TimedPrompt | None, b: TimedPrompt | None) -> bool:
+    """Neighbouring segments of one text merge unless they follow different keyframes."""
+    return a is b or not (a is not None and a.keyframes) and not (b is not None and b.keyframes)
+
 
 class PromptEmbeddings:
     """Each distinct text encoded once; blends are weighted sums of those embeddings."""
@@ -139,6 +190,10 @@ class PromptEmbeddings:
     def __len__(self) -> int:
         return len(self._by_text)
 
-    def blend(self, weights: dict[str, float]) -> torch.Tensor:
-        """The weighted sum of the embeddings named in ``weights`` (shape: tokens x text_dim)."""
+    def blend(self, weights: dict[str, float], rest: str | None = None) -> torch.Tensor:
+        """The weighted sum of the embeddings named in ``weights`` (shape: tokens x text_dim); with
+        ``rest``, that text's embedding takes whatever the weights leave of 1 (or gives it back)."""
+        remainder = 1.0 - sum(weights.values())
+        if rest is not None and abs(remainder) > 1e-9:
+            weights = {**weights, rest: weights.get(rest, 0.0) + remainder}
         return sum(self._by_text[text] * w for text, w in weights.items())

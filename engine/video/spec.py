@@ -4,10 +4,16 @@
 ``window``) a long video from a timeline of prompts. Sizes and lengths are checked here against limits
 that hold for every model; model-specific checks (the VAE's size factor, the frame granularity of a
 Wan VAE) happen when the runner has loaded the model, with messages that name the field.
+
+A timed prompt may carry keyframes: its guidance scale or its weight (its strength against the negative
+prompt) at times from the prompt's start, linearly interpolated between keyframes and held before the
+first and after the last (``keyframe_value``; the studio draws its curves with the same function).
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -20,6 +26,39 @@ MAX_FRAMES = 57_601
 MAX_STEPS = 200
 
 
+KEYFRAME_RANGES: dict[str, tuple[float, float]] = {"guidance": (0.0, 30.0), "weight": (0.0, 2.0)}
+
+
+def keyframe_value(points: Sequence[tuple[float, float]], t: float, default: float) -> float:
+    """The value at ``t`` of the curve through ``points`` ((time, value), sorted by time): linear between
+    points, the first value before them, the last after them, ``default`` without points."""
+    if not points:
+        return default
+    if t <= points[0][0]:
+        return points[0][1]
+    for (t0, v0), (t1, v1) in itertools.pairwise(points):
+        if t <= t1:
+            return v0 if t1 <= t0 else v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    return points[-1][1]
+
+
+class PromptKeyframe(Params):
+    """The prompt's ``param`` is ``value`` at ``time`` seconds after the prompt's start."""
+
+    time: float = Field(..., ge=0.0, le=MAX_SECONDS, description="seconds from the prompt's start")
+    param: Literal["guidance", "weight"] = Field(
+        ..., description="guidance: the guidance scale while this prompt holds; weight: the prompt's strength "
+                         "(1 as written, 0 none, up to 2)")
+    value: float = Field(..., description="guidance 0..30, weight 0..2")
+
+    @model_validator(mode="after")
+    def _in_range(self) -> PromptKeyframe:
+        low, high = KEYFRAME_RANGES[self.param]
+        if not low <= self.value <= high:
+            raise ValueError(f"value: a {self.param} keyframe must lie in {low:g}..{high:g}, got {self.value:g}")
+        return self
+
+
 class TimedPrompt(Params):
     """``text`` holds from ``start`` to ``end`` seconds and blends in over ``transition`` seconds."""
 
@@ -28,11 +67,22 @@ class TimedPrompt(Params):
     text: str = Field(..., min_length=1, max_length=2000)
     transition: float = Field(0.5, ge=0.0, le=60.0, description="seconds of blending into this prompt")
     hard_cut: bool = Field(False, description="switch to this prompt at once instead of blending")
+    keyframes: list[PromptKeyframe] = Field(default_factory=list, max_length=1000,
+                                            description="guidance or weight of this prompt over its time")
 
     @model_validator(mode="after")
     def _ordered(self) -> TimedPrompt:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start}); swap or fix the times")
+        length = self.end - self.start
+        seen: set[tuple[str, float]] = set()
+        for n, key in enumerate(self.keyframes):
+            if key.time > length + 1e-6:
+                raise ValueError(f"keyframes.{n}.time: {key.time:g}s is after the prompt's end ({length:g}s "
+                                 "after its start); move the keyframe inside the prompt or remove it")
+            if (key.param, key.time) in seen:
+                raise ValueError(f"keyframes.{n}: a second {key.param} keyframe at {key.time:g}s; keep one")
+            seen.add((key.param, key.time))
         return self
 
 
@@ -51,7 +101,8 @@ class VideoGenerateParams(Params):
     model: str = Field("builtin:shapes", min_length=1, max_length=4096,
                        description="'builtin:shapes' or the path of a local diffusers Wan model folder")
     prompts: list[TimedPrompt] = Field(default_factory=list, max_length=1000,
-                                       description="timed prompts of a long video (start, end, text, transition, hard_cut)")
+                                       description="timed prompts of a long video (start, end, text, transition, hard_cut, "
+                                                   "keyframes)")
     mode: Literal["full", "dualparal", "window"] = Field(
         "full", description="full: one pass over the whole clip; dualparal: block-wise pipelined; "
                             "window: overlapping-window co-denoising")

@@ -135,3 +135,59 @@ def test_settings_edit_validates_and_merges(doc):
         push(stack, SetSetting(settings, "width", 100))     # not a multiple of 8
     stack.undo()
     assert settings.steps == 12
+
+
+def _keys(clip, param=None):
+    return [(round(k.time, 6), k.param, k.value) for k in clip.keyframes if param in (None, k.param)]
+
+
+def test_keyframes_add_move_merge_change_delete_with_undo(doc):
+    from app.project.commands import AddKeyframe, RemoveKeyframes, SetKeyframe
+    from app.project.model import Keyframe
+
+    project, stack = doc
+    clip = project.prompt_track.clips[0]
+    key = Keyframe(time=1.0, param="guidance", value=6.0)
+    push(stack, AddKeyframe(clip, key))
+    with pytest.raises(PlacementError, match="already has a guidance keyframe at 1s"):
+        push(stack, AddKeyframe(clip, Keyframe(time=1.0, param="guidance", value=2.0)))
+    push(stack, AddKeyframe(clip, Keyframe(time=1.0, param="weight", value=0.5)))   # another parameter: fine
+    gesture = next_gesture()
+    depth = stack.count()
+    for t in (1.2, 1.6, 2.5):           # one drag
+        push(stack, SetKeyframe(clip, key.id, time=t, gesture=gesture))
+    assert stack.count() == depth + 1 and _keys(clip, "guidance") == [(2.5, "guidance", 6.0)]
+    with pytest.raises(PlacementError, match="inside its clip"):
+        push(stack, SetKeyframe(clip, key.id, time=4.5))
+    with pytest.raises(PlacementError, match="value must lie in 0..30"):
+        push(stack, SetKeyframe(clip, key.id, value=31.0))
+    push(stack, SetKeyframe(clip, key.id, value=9.0))
+    push(stack, RemoveKeyframes(clip, [key.id]))
+    assert _keys(clip) == [(1.0, "weight", 0.5)]
+    stack.undo()
+    assert clip.keyframe(key.id).value == 9.0
+    stack.undo()
+    stack.undo()
+    assert _keys(clip, "guidance") == [(1.0, "guidance", 6.0)]        # the whole drag undone at once
+    stack.undo()
+    stack.undo()
+    assert clip.keyframes == []
+
+
+def test_trimming_the_start_keeps_keyframes_in_place_and_split_keeps_the_curve(doc):
+    from app.project.model import Keyframe
+
+    project, stack = doc
+    track = project.prompt_track
+    clip = track.clips[0]                      # 0 .. 4
+    clip.keyframes = [Keyframe(time=0.5, param="guidance", value=2.0), Keyframe(time=3.0, param="guidance", value=7.0)]
+    push(stack, SetSpan(track, clip.id, 1.0, 4.0, trim=True))
+    assert _keys(clip) == [(2.0, "guidance", 7.0)]       # 3 s into the video still; the one at 0.5 s is cut off
+    stack.undo()
+    assert _keys(clip) == [(0.5, "guidance", 2.0), (3.0, "guidance", 7.0)]
+    push(stack, SplitClip(track, clip.id, 2.0))
+    left, right = track.clips[0], track.clips[1]
+    assert _keys(left) == [(0.5, "guidance", 2.0), (2.0, "guidance", 5.0)]
+    assert _keys(right) == [(0.0, "guidance", 5.0), (1.0, "guidance", 7.0)]
+    stack.undo()
+    assert _keys(track.clips[0]) == [(0.5, "guidance", 2.0), (3.0, "guidance", 7.0)] and len(track) == 2

@@ -72,8 +72,9 @@ def test_generate_frames_arrive_and_the_ui_never_stalls(qtbot, studio):
     studio.timeline.set_playhead(1.0)
     assert studio.player.canvas.image is gen.frames[8]
     assert gen.total_frames == 17
-    out = studio.export_to(studio.cache_dir / "export" / "film.mp4")
-    assert out[0].stat().st_size > 0
+    export = studio.export_to(studio.cache_dir / "export" / "film.mp4")
+    qtbot.waitUntil(lambda: export.done, timeout=30_000)
+    assert export.error == "" and export.written[0].stat().st_size > 0
 
     # regenerate from the playhead: whole blocks before it stay on screen (a whole-clip job is one
     # block, so here nothing is kept) while the rest is made again

@@ -83,7 +83,7 @@ def test_clean_close_removes_the_autosave(make_window, tmp_path):
     assert pending_recoveries(tmp_path / "auto", []) == []
 
 
-def test_export_writes_frames_and_a_reproducible_sidecar(make_window, tmp_path):
+def test_export_writes_frames_and_a_reproducible_sidecar(qtbot, make_window, tmp_path):
     win = make_window()
     win.timeline.add_clip(0.0, "waves")
     with pytest.raises(ValueError, match="generate the video first"):
@@ -91,8 +91,10 @@ def test_export_writes_frames_and_a_reproducible_sidecar(make_window, tmp_path):
     image = QImage(16, 8, QImage.Format.Format_RGB888)
     image.fill(QColor("red"))
     win.generation.set_frames(0, [image, image])
-    written = win.export_to(tmp_path / "out" / "film.mp4", png_frames=True)
-    names = sorted(p.name for p in written)
+    task = win.export_to(tmp_path / "out" / "film.mp4", png_frames=True)
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    assert task.error == "" and "Exported 3 file(s)" in win.statusBar().currentMessage()
+    names = sorted(p.name for p in task.written)
     assert names == ["film.json", "frame_000000.png", "frame_000001.png"]
     meta = json.loads((tmp_path / "out" / "film.json").read_text())
     assert meta["project"]["tracks"][0]["clips"][0]["text"] == "waves"

@@ -114,3 +114,49 @@ def test_regeneration_fields_only_when_the_job_language_has_them():
     before = dict(request["params"])
     assert add_regeneration(request, 4.0, None) is False
     assert request["params"] == before
+
+
+def test_keyframes_reach_the_request_and_the_job_language_checks_them():
+    from app.project.jobspec import check_request
+    from app.project.model import Keyframe
+
+    project = _project()
+    project.settings.duration = 10
+    first, _second, last = project.prompt_track.clips
+    first.keyframes = [Keyframe(time=3.0, param="weight", value=0.5), Keyframe(time=1.0, param="guidance", value=8)]
+    last.keyframes = [Keyframe(time=0.5, param="guidance", value=2.0), Keyframe(time=3.0, param="guidance", value=9)]
+    request = project_to_request(project)
+    prompts = request["params"]["prompts"]
+    assert prompts[0]["keyframes"] == [{"time": 1.0, "param": "guidance", "value": 8.0},
+                                       {"time": 3.0, "param": "weight", "value": 0.5}]
+    # the last clip is cut at the video's end (10 s): its keyframe beyond that is not sent
+    assert prompts[2]["end"] - prompts[2]["start"] < 3.0
+    assert prompts[2]["keyframes"] == [{"time": 0.5, "param": "guidance", "value": 2.0}]
+    assert check_request(request) == []
+    request["params"]["prompts"][0]["keyframes"][1]["value"] = 5.0
+    errors = check_request(request)
+    assert errors[0]["loc"][:5] == ["params", "prompts", 0, "keyframes", 1]
+    assert "weight keyframe must lie in 0..2" in errors[0]["msg"]
+
+
+def test_a_single_clip_with_keyframes_stays_a_timed_prompt():
+    from app.project.model import Keyframe
+
+    project = Project()
+    project.prompt_track.add_clip(PromptClip(start=0, end=3, text="a red ball", keyframes=[
+        Keyframe(time=1.0, param="guidance", value=2.0)]))
+    params = project_to_request(project)["params"]
+    assert params["prompts"][0]["keyframes"] == [{"time": 1.0, "param": "guidance", "value": 2.0}]
+
+
+def test_keyframe_values_are_checked_and_interpolated_like_the_engine():
+    from pydantic import ValidationError
+
+    from app.project.model import Keyframe
+
+    with pytest.raises(ValidationError, match="weight keyframe's value must lie in 0..2"):
+        Keyframe(param="weight", value=2.5)
+    clip = PromptClip(start=0, end=4, keyframes=[Keyframe(time=1, param="guidance", value=4),
+                                                 Keyframe(time=3, param="guidance", value=8)])
+    assert [clip.value_at("guidance", t, 5.0) for t in (0, 2, 4)] == [4, 6, 8]
+    assert clip.value_at("weight", 2, 1.0) == 1.0

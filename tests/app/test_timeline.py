@@ -184,7 +184,8 @@ def test_every_frequent_action_has_a_shortcut(window):
     table = dict(window.shortcut_table())
     for name in ("Undo", "Redo", "Copy", "Paste at playhead", "Delete clip", "Add prompt clip",
                  "Split at playhead", "Play / pause", "Generate", "Regenerate from playhead", "Cancel generation",
-                 "Export…", "Save", "Zoom in", "Zoom out", "Keyboard shortcuts"):
+                 "Export…", "Save", "Zoom in", "Zoom out", "Keyboard shortcuts", "Add keyframe at playhead",
+                 "Delete keyframe", "Previous keyframe", "Next keyframe", "Snap"):
         assert table.get(name), f"{name} has no shortcut"
     assert len(set(table.values())) == len(table)         # no two actions share keys
 

@@ -57,7 +57,7 @@ def test_sound_is_saved_with_the_project_and_undone_from_the_edit_menu(window, t
     assert window.project.audio.spatial.scene().sources[0].trajectory[0].azimuth == -90
 
 
-def test_exported_mp4_carries_the_audio_tracks(window, tmp_path):
+def test_exported_mp4_carries_the_audio_tracks(qtbot, window, tmp_path):
     video = tmp_path / "generated.mp4"
     with av.open(str(video), "w") as out:
         stream = out.add_stream("libx264", rate=8)
@@ -68,8 +68,9 @@ def test_exported_mp4_carries_the_audio_tracks(window, tmp_path):
     window.session.video_file = video
     window.project.settings.duration = 3.0
     window.sound.soundscape.import_soundscape(STREET)
-    written = window.export_to(tmp_path / "export" / "film.mp4")
-    assert tmp_path / "export" / "film.mp4" in written
+    task = window.export_to(tmp_path / "export" / "film.mp4")
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
+    assert task.error == "" and tmp_path / "export" / "film.mp4" in task.written
     with av.open(str(tmp_path / "export" / "film.mp4")) as container:
         audio = container.streams.audio[0]
         assert (audio.codec_context.name, audio.rate, audio.codec_context.channels) == ("aac", 48000, 2)

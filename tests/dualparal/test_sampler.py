@@ -136,3 +136,27 @@ def test_guidance_one_runs_without_the_unconditional_pass(reference):
     generate_long_video(FACTORY, small_request(guidance=1.0), on_block=unguided)
     assert unguided.frames.shape == out.frames.shape
     assert not torch.allclose(unguided.latents, out.latents, atol=1e-3)
+
+
+def _keyed(*keyframes):
+    """The small request with keyframes on its second prompt (1.2 s .. 3 s)."""
+    return small_request(prompts=PromptTimeline("a grey background", (
+        TimedPrompt(0.0, 1.2, "a red circle", transition=0.5),
+        TimedPrompt(1.2, 3.0, "a blue square", transition=0.5, keyframes=keyframes))))
+
+
+def test_keyframes_that_restate_the_defaults_change_nothing(reference):
+    out, _ = reference
+    same = Collector()
+    generate_long_video(FACTORY, _keyed(("guidance", 0.0, 3.0), ("weight", 1.0, 1.0)), on_block=same)
+    assert torch.equal(same.latents, out.latents)
+
+
+@pytest.mark.parametrize("keyframe", [("guidance", 0.5, 1.0), ("weight", 0.5, 0.2)])
+def test_guidance_and_weight_keyframes_change_the_blocks_where_they_hold(reference, keyframe):
+    out, _ = reference
+    keyed = Collector()
+    generate_long_video(FACTORY, _keyed(keyframe), on_block=keyed)
+    assert keyed.frames.shape == out.frames.shape
+    late = slice(7, None)       # latent frames from ~2.1 s on: only the keyed prompt holds there
+    assert not torch.allclose(keyed.latents[:, :, late], out.latents[:, :, late], atol=1e-3)

@@ -45,3 +45,41 @@ def test_timed_prompts_accepted():
                            {"start": 2, "end": 4, "text": "a blue ball", "transition": 0.5, "hard_cut": True}],
                   mode="dualparal", workers=2, block_frames=4, context_frames=2, seconds=4)
     assert p.prompts[1].hard_cut and p.mode == "dualparal"
+
+
+def _keyed(*keyframes):
+    return _validate(prompts=[{"start": 1, "end": 3, "text": "a red ball", "keyframes": list(keyframes)}],
+                     mode="dualparal", seconds=4)
+
+
+def test_prompt_keyframes_accepted():
+    p = _keyed({"time": 0, "param": "guidance", "value": 7.5}, {"time": 2, "param": "weight", "value": 0.4})
+    assert [(k.time, k.param, k.value) for k in p.prompts[0].keyframes] == [(0, "guidance", 7.5), (2, "weight", 0.4)]
+
+
+@pytest.mark.parametrize("keyframe, where, message", [
+    ({"time": 0, "param": "weight", "value": 3}, "prompts.0.keyframes.0", "value: a weight keyframe must lie in 0..2"),
+    ({"time": 0, "param": "guidance", "value": -1}, "prompts.0.keyframes.0", "must lie in 0..30, got -1"),
+    ({"time": 0, "param": "seed", "value": 1}, "prompts.0.keyframes.0.param", "'guidance' or 'weight'"),
+    ({"time": 2.5, "param": "weight", "value": 1}, "prompts.0", "keyframes.0.time: 2.5s is after the prompt's end"),
+    ({"time": -1, "param": "weight", "value": 1}, "prompts.0.keyframes.0.time", "greater than or equal to 0"),
+    ({"param": "weight", "value": 1}, "prompts.0.keyframes.0.time", "Field required"),
+])
+def test_bad_keyframes_are_refused_naming_the_field(keyframe, where, message):
+    with pytest.raises(SpecError) as info:
+        _keyed(keyframe)
+    assert f"params.{where}" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_two_keyframes_of_one_parameter_at_one_time_are_refused():
+    with pytest.raises(SpecError, match="keyframes.1: a second weight keyframe at 1s"):
+        _keyed({"time": 1, "param": "weight", "value": 1}, {"time": 1, "param": "weight", "value": 0.5})
+
+
+def test_keyframe_curves_interpolate_linearly_and_hold_at_the_ends():
+    from engine.video.spec import keyframe_value
+
+    points = [(1.0, 2.0), (3.0, 6.0)]
+    assert [keyframe_value(points, t, 9.0) for t in (0.0, 1.0, 2.0, 2.5, 3.0, 5.0)] == [2, 2, 4, 5, 6, 6]
+    assert keyframe_value([], 1.0, 9.0) == 9.0

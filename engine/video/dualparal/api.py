@@ -59,7 +59,7 @@ def _decode_cost_in_layers(parts: WanParts, request: LongVideoRequest) -> float:
     size = (request.height // ratio, request.width // ratio)
     window = torch.zeros(1, parts.latent_channels, request.block_frames + request.context_frames, *size)
     model = parts.transformer
-    text = torch.zeros(2 if request.guidance > 1.0 else 1, 4, model.config.text_dim)
+    text = torch.zeros(2 if request.guided else 1, 4, model.config.text_dim)
     x = window.expand(text.shape[0], -1, -1, -1, -1)
     timestep = torch.full((text.shape[0],), 500.0)
     model(x, timestep, text)

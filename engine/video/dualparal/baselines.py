@@ -46,20 +46,27 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     latents = latents[:, :, :latent_frames]
     duration = request.duration
     embeds = PromptEmbeddings([*request.prompts.texts(duration), request.negative_prompt], parts.encode_prompts)
-    guided = request.guidance > 1.0
+    guided = request.guided
 
-    def text_for(first: int, last: int) -> torch.Tensor:
+    def times_of(first: int, last: int) -> list[float]:
         start = first_video_frame(first, parts.temporal_factor)
         end = min(first_video_frame(last, parts.temporal_factor), request.num_frames)
-        weights = request.prompts.span_weights([f / request.fps for f in range(start, max(end, start + 1))], duration)
-        rows = [embeds.blend(weights)] + ([embeds.blend({request.negative_prompt: 1.0})] if guided else [])
-        return torch.stack(rows)
+        return [f / request.fps for f in range(start, max(end, start + 1))]
+
+    def text_for(first: int, last: int) -> torch.Tensor:
+        weights = request.prompts.span_weights(times_of(first, last), duration)
+        rows = [embeds.blend(weights, rest=request.negative_prompt)]
+        return torch.stack(rows + ([embeds.blend({request.negative_prompt: 1.0})] if guided else []))
+
+    def guidance_for(first: int, last: int) -> float:
+        return max(1.0, request.prompts.span_guidance(times_of(first, last), duration, request.guidance))
 
     if request.mode == "full":
         windows = [(0, latent_frames)]
     else:
         windows = _windows(latent_frames, request.block_frames, request.context_frames)
     texts = [text_for(a, b) for a, b in windows]
+    scales = [guidance_for(a, b) for a, b in windows]
     scheduler = copy.deepcopy(parts.scheduler)
     scheduler.set_timesteps(request.steps)
     model = parts.transformer.eval()
@@ -71,12 +78,12 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
             check_cancel()
         velocity = torch.zeros_like(latents)
         count = torch.zeros(1, 1, latent_frames, 1, 1)
-        for (a, b), text in zip(windows, texts):
+        for (a, b), text, scale in zip(windows, texts, scales):
             x = latents[:, :, a:b].expand(text.shape[0], -1, -1, -1, -1)
             out = model(x, t.expand(text.shape[0]), text, return_dict=False)[0].float()
             forwards += 1
             if guided:
-                out = out[1:] + request.guidance * (out[:1] - out[1:])
+                out = out[1:] + scale * (out[:1] - out[1:])
             velocity[:, :, a:b] += out
             count[:, :, a:b] += 1
         latents = scheduler.step(velocity / count, t, latents, return_dict=False)[0]

@@ -46,6 +46,11 @@ class LongVideoRequest:
             raise ValueError(f"mode must be dualparal, full or window, got {self.mode!r}")
 
     @property
+    def guided(self) -> bool:
+        """Whether the sampler runs the unconditional pass (some moment has a guidance above 1)."""
+        return self.prompts.guided(self.guidance)
+
+    @property
     def duration(self) -> float:
         return self.num_frames / self.fps
 

@@ -65,26 +65,34 @@ BlockCallback = Callable[[BlockOutput], None]
 
 
 class BlockConditioning:
-    """Each block's prompt blend (cond, and uncond for guidance), text-projected once per block."""
+    """Each block's prompt blend (cond, and uncond for guidance), text-projected once per block, and its
+    guidance scale (the prompts' guidance keyframes averaged over the block's frames)."""
 
     def __init__(self, parts: WanParts, request: LongVideoRequest, staged: StagedWan, spans: list[tuple[int, int]]):
         self._timeline = request.timeline(parts.temporal_factor)
         texts = self._timeline.texts(request.duration)
         self._embeds = PromptEmbeddings([*texts, request.negative_prompt], parts.encode_prompts)
         self._negative = {request.negative_prompt: 1.0}
-        self._guided = request.guidance > 1.0
+        self._guided = request.guided
         self._request, self._parts, self._staged, self._spans = request, parts, staged, spans
         self._projected: dict[int, torch.Tensor] = {}
 
-    def weights(self, block: int) -> dict[str, float]:
+    def _times(self, block: int) -> list[float]:
         start, end = self._spans[block]
         end = min(end, self._request.num_frames)
-        times = [f / self._request.fps for f in range(start, max(end, start + 1))]
-        return self._timeline.span_weights(times, self._request.duration)
+        return [f / self._request.fps for f in range(start, max(end, start + 1))]
+
+    def weights(self, block: int) -> dict[str, float]:
+        return self._timeline.span_weights(self._times(block), self._request.duration)
+
+    def guidance(self, block: int) -> float:
+        """The block's guidance scale (at least 1: below that guidance is off)."""
+        return max(1.0, self._timeline.span_guidance(self._times(block), self._request.duration,
+                                                     self._request.guidance))
 
     def text(self, block: int) -> torch.Tensor:
         if block not in self._projected:
-            cond = self._embeds.blend(self.weights(block))
+            cond = self._embeds.blend(self.weights(block), rest=self._request.negative_prompt)
             rows = [cond, self._embeds.blend(self._negative)] if self._guided else [cond]
             device = self._staged.model.proj_out.weight.device
             self._projected[block] = self._staged.text(torch.stack(rows).to(device))
@@ -116,7 +124,7 @@ class DualParalSampler:
         self.scheduler = copy.deepcopy(parts.scheduler)
         self.scheduler.set_timesteps(request.steps)
         self.level = [float(t) for t in self.scheduler.timesteps] + [0.0]  # timestep after i steps
-        self.batch = 2 if request.guidance > 1.0 else 1
+        self.batch = 2 if request.guided else 1
         self.spans = [self.plan.video_span(k) for k in range(self.plan.blocks)]
         self.cond = BlockConditioning(parts, request, self.staged, self.spans)
         self.fps = request.fps
@@ -197,7 +205,7 @@ class DualParalSampler:
         block = slice(old * self.tpf, (old + own) * self.tpf)
         out = self.staged.head(hidden[:, block], temb[:, block], own, self.lat_h, self.lat_w).float()
         if self.batch == 2:
-            out = out[1:] + self.request.guidance * (out[:1] - out[1:])
+            out = out[1:] + self.cond.guidance(task.block) * (out[:1] - out[1:])
         return out
 
     # ---- rank 0: scheduler steps, finished blocks ---------------------------------------------
