@@ -2,7 +2,7 @@
 
 Both load through ``WanPipeline.from_pretrained`` offline (``local_files_only``: nothing is ever
 downloaded). ``VideoModel`` hides their two differences from the sampler:
-- the VAE: the builtin model's per-frame 2-D ``AutoencoderKL`` (8x spatial, no temporal compression),
+- the VAE: the builtin model's per-frame 2-D ``AutoencoderKL`` (4x spatial, no temporal compression),
   or Wan's causal 3-D ``AutoencoderKLWan`` (8x or 16x spatial, 4x temporal);
 - the text encoder: MiniLM token embeddings for the builtin model, the folder's own UMT5 for Wan.
 """

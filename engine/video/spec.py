@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
 
-SIZE_MULTIPLE = 16  # every supported model: VAE factor 8 x transformer patch 2
+SIZE_MULTIPLE = 16  # every supported model: VAE factor x transformer patch (Wan 8 x 2, builtin 4 x 4)
 MAX_SECONDS = 3600.0
 MAX_FRAMES = 57_601
 MAX_STEPS = 200

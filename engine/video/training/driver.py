@@ -59,7 +59,7 @@ TEXT_DROP = 0.1
 FORCING_FRACTION = 0.5
 LOG_EVERY = 25
 OBJECT_WEIGHT = 8.0  # extra weight of object pixels in the autoencoder loss, from state.object_weight_from
-OBJECT_WEIGHT_FROM = 11332  # the step where the run switched to the object-weighted loss
+OBJECT_WEIGHT_FROM = 2662  # the step where the run switched to the object-weighted loss
 
 
 VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (14000, 2.5e-4), (17000, 1e-4))  # (until step, lr); then 5e-5
@@ -277,7 +277,8 @@ class Run:
         sigma = shift * u / (1 + (shift - 1) * u)
         s = sigma[:, None, :, None, None]
         xt = (1 - s) * x0 + s * noise
-        tokens_per_frame = (h // 2) * (w // 2)
+        _, patch_h, patch_w = self.transformer.config.patch_size
+        tokens_per_frame = (h // patch_h) * (w // patch_w)
         timestep = (sigma * 1000).repeat_interleave(tokens_per_frame, dim=1)
         return xt, timestep, text.float(), noise - x0
 
