@@ -129,7 +129,7 @@ def test_playback_through_a_real_output_stream(qtbot):
 def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     from app.widgets.audio_track import AudioPanel
 
-    panel = AudioPanel(QUndoStack(), tmp_path / "cache", tmp_path / "rec")
+    panel = AudioPanel(QUndoStack(), tmp_path / "rec")
     qtbot.addWidget(panel)
     panel.set_document(AudioDocument())
     assert not panel.play_button.isEnabled() and "no audio output device" in panel.device_label.text()
@@ -138,7 +138,7 @@ def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     panel.play()
     assert messages and "no audio output device" in messages[0]
     clip = panel.add_file(_tone(tmp_path / "t.wav"), "Soundscape")
-    panel.view.select(clip.id)
+    panel.select(clip.id)
     assert panel.spectrogram.power_db is not None and panel.spectrogram.power_db.shape[1] == 160
     panel.set_playhead(0.5)
     assert max(panel.meter.levels) == pytest.approx(20 * np.log10(0.25), abs=0.5)
