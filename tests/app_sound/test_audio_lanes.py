@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from app.audio_timeline import MIX_RATE, mix_document
 from app.loop_monitor import LoopMonitor, run_until
 from app.main_window import MainWindow
-from app.project.audio import AudioClip, AudioSpan
+from app.project.audio import AudioClip
 from app.project.audio_commands import AddAudioClip, SetField
 from app.project.commands import AddClips, push
 from app.project.model import PlacementError, PromptClip

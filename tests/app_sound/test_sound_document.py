@@ -218,3 +218,26 @@ def test_dragging_a_source_with_the_mouse_is_one_undo_step(qtbot, tmp_path):
     assert stack.count() == 2 and stack.undoText() == "Move fountain"      # ten mouse moves, one step
     stack.undo()
     assert source.trajectory == [Keyframe(t=0.0, azimuth=0.0, distance=2.0)]
+
+
+def test_audio_spans_and_edits_succeed_whole_or_roll_back(tmp_path):
+    from app.project.audio import AudioSpan
+    from app.project.audio_commands import RemoveAudioClip, SetAudioSpan
+    from app.project.commands import Batch
+
+    doc = AudioDocument()
+    clip = AudioClip(path=str(_tone(tmp_path / "t.wav", seconds=4.0)), start=2.0, duration=4.0, offset=1.0,
+                     fade_in=1.0, fade_out=2.0)
+    doc.tracks[0].add_clip(clip)
+    span = AudioSpan.of(clip)
+    assert span.trimmed_start(0.0) == AudioSpan(1.0, 5.0, 0.0, 1.0, 2.0)      # not before the source's start
+    assert span.trimmed_end(3.5) == AudioSpan(2.0, 1.5, 1.0, 1.0, 1.5)        # fades cut to the clip
+    assert span.split(3.0) == (AudioSpan(2.0, 1.0, 1.0, 1.0, 0.0), AudioSpan(3.0, 3.0, 2.0, 0.0, 2.0))
+    with pytest.raises(PlacementError, match="offset"):
+        SetAudioSpan(doc, clip.id, doc.tracks[1], AudioSpan(2.0, 4.0, -1.0, 0.0, 0.0)).check()
+    move = SetAudioSpan(doc, clip.id, doc.tracks[1], span.moved_to(5.0))
+    other = AudioClip(path=clip.path, duration=1.0)
+    broken = Batch([move, RemoveAudioClip(doc.tracks[2], other)], "Move and delete")    # the second step fails
+    with pytest.raises(KeyError):
+        broken.redo()
+    assert doc.find_clip(clip.id)[0] is doc.tracks[0] and AudioSpan.of(clip) == span     # the move rolled back
