@@ -241,3 +241,17 @@ def test_audio_spans_and_edits_succeed_whole_or_roll_back(tmp_path):
     with pytest.raises(KeyError):
         broken.redo()
     assert doc.find_clip(clip.id)[0] is doc.tracks[0] and AudioSpan.of(clip) == span     # the move rolled back
+
+
+def test_a_trimmed_clip_gives_the_engine_the_part_it_plays(tmp_path):
+    from app.audio_export import clip_excerpt
+
+    tone = _tone(tmp_path / "t.wav", seconds=2.0, rate=44100)
+    whole = AudioClip(path=str(tone), duration=2.0)
+    assert clip_excerpt(whole, tmp_path / "ex") == tone                      # untrimmed: the file itself
+    trimmed = AudioClip(path=str(tone), duration=0.25, offset=0.5, gain_db=-12.0, fade_in=0.1)
+    excerpt = clip_excerpt(trimmed, tmp_path / "ex")
+    source, _ = sf.read(str(tone), dtype="float32")
+    played, rate = sf.read(str(excerpt), dtype="float32")
+    assert rate == 44100 and len(played) == round(0.25 * 44100)
+    assert np.abs(played - source[22050:22050 + len(played)]).max() < 1e-5    # no gain or fade: the raw part
