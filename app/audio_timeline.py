@@ -26,13 +26,18 @@ def _read(path: str, mtime: float, rate: int) -> np.ndarray:
     return soxr.resample(data, sr, rate) if sr != rate else data
 
 
+def played_part(data: np.ndarray, first: int, frames: int) -> np.ndarray:
+    """``frames`` samples of ``data`` from index ``first`` on, looping past its end (as clips play)."""
+    return data[(first + np.arange(frames)) % max(1, len(data))]
+
+
 def clip_samples(clip: AudioClip, rate: int = MIX_RATE) -> np.ndarray:
-    """The clip's stereo samples at ``rate`` with its gain and fades applied (looped to its duration)."""
+    """The clip's stereo samples at ``rate``: its source from the in-point ``offset`` for ``duration``
+    (looping the source past its end), with its gain and fades applied."""
     path = Path(clip.path)
     data = _read(str(path), path.stat().st_mtime, rate)
     n = max(1, round(clip.duration * rate))
-    reps = -(-n // max(1, len(data)))
-    out = np.tile(data, (reps, 1))[:n] * np.float32(10 ** (clip.gain_db / 20))
+    out = played_part(data, round(clip.offset * rate), n) * np.float32(10 ** (clip.gain_db / 20))
     envelope = np.ones(n, np.float32)
     fi, fo = min(n, round(clip.fade_in * rate)), min(n, round(clip.fade_out * rate))
     if fi:

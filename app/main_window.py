@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self.autosaver = Autosaver(self.project, None, autosave_dir)
         self.export_task: ExportTask | None = None
 
-        self.timeline = TimelineView(self.project, self.stack, self.generation)
+        self.timeline = TimelineView(self.project, self.stack, self.generation, cache_dir=self.cache_dir)
         self.player = PreviewPlayer(self.generation)
         self.inspector = Inspector(self.stack)
         self.jobs_panel = JobsPanel()
@@ -369,7 +369,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}{'' if self.stack.isClean() else ' •'} — NoiseLoom Studio")
 
     def _selection_changed(self, ids: list[str]) -> None:
-        clip = self.project.prompt_track.clip(ids[-1]) if ids else None
+        prompt_ids = [i for i in ids if i in self.timeline.items]
+        clip = self.project.prompt_track.clip(prompt_ids[-1]) if prompt_ids else None
         self.inspector.clip_panel.set_clip(self.project, clip)
 
     def show_message(self, text: str, ms: int = 6000) -> None:
@@ -602,6 +603,7 @@ class MainWindow(QMainWindow):
             self.export_task.join()
         self.session.stop()
         self.sound.shutdown()
+        self.timeline.shutdown()
         self.client.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:

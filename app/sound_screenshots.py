@@ -60,7 +60,7 @@ def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[P
     written.append(grab(window, Path(out_dir) / "soundscape.png"))
 
     sound.tabs.setCurrentWidget(sound.audio)
-    sound.audio.view.select(panel.soundscape_clip().id)
+    window.timeline.set_selection([panel.soundscape_clip().id])
     written.append(grab(window, Path(out_dir) / "audio.png"))
 
     spatial = sound.spatial

@@ -1,9 +1,10 @@
-"""The sound half of the main window: audio tracks under the video, the Soundscape and Spatial panels.
+"""The sound half of the main window: the Sound dock with the Audio, Soundscape and Spatial panels.
 
-``SoundStudio(window)`` builds the panels, docks them, keeps their playhead in step with the video
-timeline's (both ways), plays the audio tracks while the video preview plays, gives them the window's
-engine client, undo stack and project, and mixes the soundtrack of an exported MP4. The main window creates it once and calls ``set_project`` whenever a
-project is loaded.
+The audio tracks themselves are lanes of the timeline (one time axis with the video). ``SoundStudio(window)``
+builds the panels, docks them, keeps their playhead in step with the timeline's (both ways), shows the
+audio clip selected on the timeline in the Audio tab, plays the audio tracks while the video preview
+plays, gives the panels the window's engine client, undo stack and project, and adds the soundtrack to
+an exported MP4. The main window creates it once and calls ``set_project`` whenever a project is loaded.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class SoundStudio(QObject):
         super().__init__(window)
         self.window = window
         work = Path(window.cache_dir) / "sound"
-        self.audio = AudioPanel(window.stack, Path(window.cache_dir), work / "recordings")
+        self.audio = AudioPanel(window.stack, work / "recordings")
         self.soundscape = SoundscapePanel(window.stack, self.audio.player, work)
         self.spatial = SpatialPanel(window.stack, self.audio.player, work)
         for panel in (self.soundscape, self.spatial):
@@ -42,6 +43,7 @@ class SoundStudio(QObject):
         window.resizeDocks([self.dock], [280], Qt.Orientation.Vertical)
         timeline = window.timeline
         timeline.playhead_moved.connect(self._follow_timeline)
+        timeline.selection_changed.connect(self._show_selection)
         self.audio.playhead_moved.connect(lambda s: timeline.set_playhead(s, follow=True))
         window.player.playing_changed.connect(self._video_playing)
 
@@ -51,6 +53,11 @@ class SoundStudio(QObject):
             self.audio.play(lead=False)
         elif not playing:
             self.audio.stop()
+
+    def _show_selection(self, clip_ids: list[str]) -> None:
+        """The last audio clip selected on the timeline is the Audio tab's."""
+        audio_ids = [i for i in clip_ids if i in self.window.timeline.lanes.items]
+        self.audio.select(audio_ids[-1] if audio_ids else None)
 
     def _follow_timeline(self, seconds: float) -> None:
         self.audio.set_playhead(seconds)

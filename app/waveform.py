@@ -2,7 +2,8 @@
 
 An overview is read once per file version (path, size, mtime) in blocks (a long recording never sits in
 memory whole), reduced to ``BUCKETS_PER_S`` (min, max) pairs per second of the mono sum, and kept as a
-``.npz`` in the cache folder; drawing a clip at any zoom then reads only the overview.
+``.npz`` in the cache folder; drawing a clip at any zoom then reads only the overview, reduced by
+``envelope`` to one (min, max) pair per pixel column of the part on screen.
 """
 
 from __future__ import annotations
@@ -73,3 +74,14 @@ def overview(path: Path | str, cache_dir: Path | None) -> Overview:
              channels=ov.channels, rate=ov.sample_rate)
     os.replace(tmp, cache)
     return ov
+
+
+def envelope(ov: Overview, offset_s: float, t0: float, t1: float, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """(minima, maxima) per column of a clip playing its source from the in-point ``offset_s``, for the clip's
+    own times [``t0``, ``t1``) cut into ``columns`` equal columns; the source loops past its end, as in the mix."""
+    columns = max(1, columns)
+    first = int(np.floor((offset_s + t0) * ov.buckets_per_s))
+    last = max(first + 1, int(np.ceil((offset_s + t1) * ov.buckets_per_s)))
+    positions = np.arange(first, last) % len(ov.maxima)
+    edges = np.floor(np.linspace(0, last - first, columns, endpoint=False)).astype(np.intp)
+    return (np.minimum.reduceat(ov.minima[positions], edges), np.maximum.reduceat(ov.maxima[positions], edges))

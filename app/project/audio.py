@@ -1,8 +1,12 @@
 """The sound half of the document: audio tracks of clips, and the spatial scene (sources with paths).
 
 Plain psygnal/pydantic objects without Qt, like the rest of ``app.project``. An audio clip plays a file
-(a recording of the place, a masker of the bank, a render) from ``start`` on the timeline at ``gain_db``
-with linear fades; clips of one track may overlap (they are mixed). The spatial scene keeps, per source,
+(a recording of the place, a masker of the bank, a render) from ``start`` on the timeline for ``duration``
+seconds at ``gain_db`` with linear fades, reading its source from the in-point ``offset`` on (a clip longer
+than what is left of its source loops it, as maskers do); clips of one track may overlap (they are mixed).
+``AudioSpan`` is where a clip sits and which part of its source it plays: moves, trims and splits are
+computed on it (a trim changes the in-point and length, never the playback speed; fades are clamped so
+that no fade is longer than its clip). The spatial scene keeps, per source,
 its keyframes in the engine's own ``Keyframe`` model (``engine.audio.spatial.spec``, pure pydantic), so
 the scene the GUI edits is the scene the engine renders: ``SpatialDocument.scene()`` builds it.
 
@@ -13,10 +17,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Literal
+from dataclasses import asdict, dataclass, replace
+from typing import Literal, Self
 
 from psygnal import EventedModel, Signal
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from engine.audio.spatial.spec import Keyframe, Room, Scene, Source
 
@@ -26,6 +31,7 @@ ROOM_PRESETS: dict[str, Room | None] = {
     "hall": Room(dimensions=[20.0, 14.0, 8.0], listener=[10.0, 7.0, 1.7], rt60=1.6),
 }
 FORMATS = ("binaural", "foa", "stereo")
+MIN_AUDIO_SECONDS = 0.05
 
 
 def _id() -> str:
@@ -45,13 +51,63 @@ class AudioClip(_Evented):
     kind: Literal["file", "masker", "recording", "render"] = "file"
     start: float = Field(0.0, ge=0.0)
     duration: float = Field(..., gt=0.0)
+    offset: float = Field(0.0, ge=0.0, description="the in-point: where in the source the clip starts, seconds")
     gain_db: float = Field(0.0, ge=-80.0, le=40.0)
     fade_in: float = Field(0.0, ge=0.0)
     fade_out: float = Field(0.0, ge=0.0)
 
+    @model_validator(mode="after")
+    def _fades_fit(self) -> Self:
+        for name in ("fade_in", "fade_out"):
+            if getattr(self, name) > self.duration + 1e-9:
+                raise ValueError(f"{name} ({getattr(self, name):g} s) is longer than the clip "
+                                 f"({self.duration:g} s); shorten the fade or lengthen the clip")
+        return self
+
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class AudioSpan:
+    """Where a clip sits on its track and which part of its source it plays (the fields a drag changes)."""
+
+    start: float
+    duration: float
+    offset: float
+    fade_in: float
+    fade_out: float
+
+    @classmethod
+    def of(cls, clip: AudioClip) -> AudioSpan:
+        return cls(clip.start, clip.duration, clip.offset, clip.fade_in, clip.fade_out)
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    def moved_to(self, start: float) -> AudioSpan:
+        return replace(self, start=max(0.0, start))
+
+    def _with_duration(self, start: float, duration: float, offset: float) -> AudioSpan:
+        """This span with a new extent; fades are this span's own, cut to the new length."""
+        return AudioSpan(start, duration, offset, min(self.fade_in, duration), min(self.fade_out, duration))
+
+    def trimmed_start(self, at: float) -> AudioSpan:
+        """The left edge dragged to ``at``: the in-point moves with it (never before the source's start)."""
+        at = min(max(at, self.start - self.offset, 0.0), self.end - MIN_AUDIO_SECONDS)
+        return self._with_duration(at, self.end - at, self.offset + at - self.start)
+
+    def trimmed_end(self, at: float) -> AudioSpan:
+        """The right edge dragged to ``at`` (past the source's end the source loops)."""
+        return self._with_duration(self.start, max(at, self.start + MIN_AUDIO_SECONDS) - self.start, self.offset)
+
+    def split(self, at: float) -> tuple[AudioSpan, AudioSpan]:
+        """The two halves at ``at``: the left keeps the fade in, the right the fade out."""
+        left = self._with_duration(self.start, at - self.start, self.offset)
+        right = self._with_duration(at, self.end - at, self.offset + at - self.start)
+        return replace(left, fade_out=0.0), replace(right, fade_in=0.0)
 
 
 def _emitter(signal, clip: AudioClip):
@@ -85,6 +141,12 @@ class AudioTrack:
     def clips(self) -> list[AudioClip]:
         return list(self._clips)
 
+    def clip(self, clip_id: str) -> AudioClip:
+        for clip in self._clips:
+            if clip.id == clip_id:
+                return clip
+        raise KeyError(f"no audio clip {clip_id!r} on track {self.name!r}")
+
     def add_clip(self, clip: AudioClip) -> AudioClip:
         self._clips.append(clip)
         self._clips.sort(key=lambda c: c.start)
@@ -94,11 +156,26 @@ class AudioTrack:
         return clip
 
     def remove_clip(self, clip_id: str) -> AudioClip:
-        clip = next(c for c in self._clips if c.id == clip_id)
+        clip = self.clip(clip_id)
         self._clips.remove(clip)
         clip.events.disconnect(self._watchers.pop(clip.id))
         self.clip_removed.emit(clip)
         return clip
+
+    def set_span(self, clip_id: str, span: AudioSpan) -> None:
+        """Place a clip at ``span`` as one change (one ``clip_changed``); nothing changes if it is invalid."""
+        clip = self.clip(clip_id)
+        AudioClip.model_validate({**clip.model_dump(), **asdict(span)})
+        with clip.events.blocked():      # in the order that keeps every fade within the clip at each step
+            if span.duration >= clip.duration:
+                clip.duration = span.duration
+                clip.fade_in, clip.fade_out = span.fade_in, span.fade_out
+            else:
+                clip.fade_in, clip.fade_out = span.fade_in, span.fade_out
+                clip.duration = span.duration
+            clip.start, clip.offset = span.start, span.offset
+        self._clips.sort(key=lambda c: c.start)
+        self.clip_changed.emit(clip)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "clips": [c.model_dump() for c in self._clips]}

@@ -1,22 +1,43 @@
 """Undo commands of the sound edits: audio clips on tracks, and the spatial scene's sources and paths.
 
-Like ``app.project.commands``: each is a ``QUndoCommand`` pushed with ``commands.push``; a drag of a
-source in the spatial view carries a gesture number and its commands merge into one undo step.
+Like ``app.project.commands``: each is a ``QUndoCommand`` pushed with ``commands.push``; a drag (of an
+audio clip on the timeline, of a source in the spatial view) carries a gesture number and its commands
+merge into one undo step; a command that fails midway undoes its done steps (``Edit._transaction``).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtGui import QUndoCommand
 
-from app.project.audio import AudioClip, AudioTrack, SpatialDocument, SpatialSettings, SpatialSource
-from app.project.commands import Edit
-from app.project.model import PlacementError
+from app.project.audio import (
+    MIN_AUDIO_SECONDS,
+    AudioClip,
+    AudioDocument,
+    AudioSpan,
+    AudioTrack,
+    SpatialDocument,
+    SpatialSettings,
+    SpatialSource,
+)
+from app.project.commands import Edit, next_gesture
+from app.project.model import PlacementError, new_id
 from engine.audio.spatial.spec import Keyframe
 
-_AUDIO_PROPERTY_ID, _KEYFRAME_ID = 2001, 2002
+_AUDIO_PROPERTY_ID, _KEYFRAME_ID, _AUDIO_MOVE_ID, _AUDIO_TRIM_ID = 2001, 2002, 2003, 2004
+
+
+def _checked(clip: AudioClip, span: AudioSpan) -> None:
+    """Raise ``PlacementError`` (naming the field) unless ``clip`` may take ``span``."""
+    try:
+        AudioClip.model_validate({**clip.model_dump(), **asdict(span)})
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise PlacementError(f"{where}: {err['msg']}" if where else err["msg"]) from None
 
 
 class AddAudioClip(Edit):
@@ -43,6 +64,80 @@ class RemoveAudioClip(Edit):
 
     def undo(self) -> None:
         self.track.add_clip(self.clip)
+
+
+class SetAudioSpan(Edit):
+    """Move (also onto another track) or trim an audio clip; the commands of one drag merge into one step."""
+
+    def __init__(self, doc: AudioDocument, clip_id: str, track: AudioTrack, span: AudioSpan,
+                 gesture: int | None = None, trim: bool = False):
+        super().__init__("Trim audio clip" if trim else "Move audio clip")
+        self.doc, self.clip_id, self.trim = doc, clip_id, trim
+        old_track, clip = doc.find_clip(clip_id)
+        self.old = (old_track, AudioSpan.of(clip))
+        self.new = (track, span)
+        self.gesture = gesture if gesture is not None else next_gesture()
+
+    def id(self) -> int:
+        return _AUDIO_TRIM_ID if self.trim else _AUDIO_MOVE_ID
+
+    def check(self) -> None:
+        _checked(self.doc.find_clip(self.clip_id)[1], self.new[1])
+
+    def _place(self, track: AudioTrack, span: AudioSpan) -> None:
+        current, clip = self.doc.find_clip(self.clip_id)
+        steps = []
+        if current is not track:
+            steps.append((lambda: current.remove_clip(clip.id), lambda: current.add_clip(clip)))
+            steps.append((lambda: track.add_clip(clip), lambda: track.remove_clip(clip.id)))
+        steps.append((lambda: track.set_span(clip.id, span), lambda: None))
+        self._transaction(steps)
+
+    def redo(self) -> None:
+        self._place(*self.new)
+
+    def undo(self) -> None:
+        self._place(*self.old)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetAudioSpan) or other.clip_id != self.clip_id or other.gesture != self.gesture:
+            return False
+        self.new = other.new
+        return True
+
+
+class SplitAudioClip(Edit):
+    """Cut an audio clip in two at ``at``: the right part plays on from where the left one stops."""
+
+    def __init__(self, track: AudioTrack, clip_id: str, at: float):
+        super().__init__("Split audio clip")
+        self.track, self.clip_id, self.at = track, clip_id, at
+        clip = track.clip(clip_id)
+        self.old = AudioSpan.of(clip)
+        self.left, right = self.old.split(at)
+        self.right = clip.model_copy(update={"id": new_id(), **asdict(right)})
+
+    def check(self) -> None:
+        if not self.old.start + MIN_AUDIO_SECONDS <= self.at <= self.old.end - MIN_AUDIO_SECONDS:
+            raise PlacementError(f"the split point {self.at:g}s is not inside the audio clip "
+                                 f"[{self.old.start:g}s, {self.old.end:g}s)")
+
+    def redo(self) -> None:
+        self._transaction([
+            (lambda: self.track.set_span(self.clip_id, self.left), lambda: self.track.set_span(self.clip_id, self.old)),
+            (lambda: self.track.add_clip(self.right), lambda: self.track.remove_clip(self.right.id)),
+        ])
+
+    def undo(self) -> None:
+        self.track.remove_clip(self.right.id)
+        self.track.set_span(self.clip_id, self.old)
+
+
+def pasted_audio_copies(entries: list[dict], shift: float) -> list[tuple[str, AudioClip]]:
+    """(track id, fresh clip with a new id) for copied ``{"track", "clip"}`` entries, moved by ``shift``."""
+    return [(e["track"], AudioClip.model_validate({**e["clip"], "id": new_id(),
+                                                   "start": max(0.0, e["clip"]["start"] + shift)}))
+            for e in entries]
 
 
 class SetField(Edit):

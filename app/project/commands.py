@@ -64,6 +64,25 @@ def push(stack: QUndoStack, command: Edit) -> None:
     stack.push(command)
 
 
+class Batch(Edit):
+    """Several edits as one undo step (a delete or paste of prompt and audio clips together)."""
+
+    def __init__(self, edits: list[Edit], text: str):
+        super().__init__(text)
+        self.edits = edits
+
+    def check(self) -> None:
+        for edit in self.edits:
+            edit.check()
+
+    def redo(self) -> None:
+        self._transaction([(edit.redo, edit.undo) for edit in self.edits])
+
+    def undo(self) -> None:
+        for edit in reversed(self.edits):
+            edit.undo()
+
+
 class AddClips(Edit):
     """Create or paste clips onto a track."""
 

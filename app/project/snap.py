@@ -1,7 +1,7 @@
 """The snap model: where a dragged clip edge or playhead lands.
 
-Targets are other clips' edges, the playhead and whole seconds; a value within ``threshold_px`` pixels
-(at the current zoom) of the nearest target jumps to it. Values that snap to nothing are rounded to the
+Targets are other clips' edges (of the prompt track and the audio tracks alike), the playhead and whole
+seconds; a value within ``threshold_px`` pixels (at the current zoom) of the nearest target jumps to it. Values that snap to nothing are rounded to the
 nearest frame so clips always start and end on frame boundaries. Plain Python, tested on its own.
 """
 
@@ -10,8 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from app.project.model import Track
+
+class Spanned(Protocol):
+    """What snapping needs of a clip (prompt and audio clips both are)."""
+
+    id: str
+    start: float
+
+    @property
+    def end(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -29,13 +38,14 @@ class SnapModel:
     seconds: bool = True
     enabled: bool = True
 
-    def targets(self, track: Track | None, playhead: float | None,
+    def targets(self, clips: Iterable[Spanned] | None, playhead: float | None,
                 exclude: Iterable[str] = ()) -> list[tuple[float, str]]:
-        """Edge and playhead targets (whole seconds are found arithmetically in ``snap``)."""
+        """Edge targets of ``clips`` (a track, or the clips of several) and the playhead (whole seconds
+        are found arithmetically in ``snap``)."""
         found: list[tuple[float, str]] = []
         skip = set(exclude)
-        if self.edges and track is not None:
-            for clip in track:
+        if self.edges and clips is not None:
+            for clip in clips:
                 if clip.id not in skip:
                     found += [(clip.start, "edge"), (clip.end, "edge")]
         if self.playhead and playhead is not None:

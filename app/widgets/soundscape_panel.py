@@ -4,8 +4,9 @@ Search runs ``soundscape.search`` on the engine for the chosen soundscape clip; 
 masker at its best gain with the predicted ISO 12913 pleasantness (P) and eventfulness (E); the left plot
 shows P against masker gain for the selected maskers (the bare soundscape as a dashed line); the
 circumplex shows the soundscape before (grey) and with each selected masker (arrows) on the ISO axes.
-Audition renders the mix with ``soundscape.render`` (the same mix the engine renders on export) and
-plays it, A/B against the bare recording. Apply lays the masker on the Maskers track under the
+The search, the audition and A analyse and play the part of the recording that the clip plays on the
+timeline (its trimmed excerpt). Audition renders the mix with ``soundscape.render`` (the same mix the
+engine renders on export) and plays it, A/B against the bare recording. Apply lays the masker on the Maskers track under the
 soundscape at that gain (one undo step). The Bank tab manages the maskers.
 """
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.audio_export import clip_excerpt
 from app.client import EngineClient
 from app.engine_jobs import EngineJob
 from app.project.audio import AudioClip, AudioDocument
@@ -140,7 +142,8 @@ class SoundscapePanel(QWidget):
         self.audition_button = QPushButton("Audition")
         self.apply_button = QPushButton("Apply to track")
         self.audition_button.clicked.connect(self.audition)
-        self.play_a.clicked.connect(lambda: self._play(self.soundscape_clip().path if self.soundscape_clip() else None))
+        self.play_a.clicked.connect(
+            lambda: self._play(self.analysed_file(self.soundscape_clip()) if self.soundscape_clip() else None))
         self.play_b.clicked.connect(lambda: self._play(self.audition_file))
         self.apply_button.clicked.connect(self.apply)
         self.status = QLabel("Import or pick a soundscape, then Search.")
@@ -201,6 +204,10 @@ class SoundscapePanel(QWidget):
         self.clip_box.setCurrentIndex(self.clip_box.findData(clip.id))
         return clip
 
+    def analysed_file(self, clip: AudioClip) -> Path:
+        """What the search, the audition and A hear of ``clip``: the part of its file it plays on the timeline."""
+        return clip_excerpt(clip, self.work_dir / "excerpts")
+
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a soundscape", "", "Audio (*.wav *.flac *.ogg)")
         if path:
@@ -212,7 +219,8 @@ class SoundscapePanel(QWidget):
         if clip is None or self.client is None:
             self.status.setText("Pick a soundscape clip first (Import… puts one on the Soundscape track).")
             return False
-        params = {"soundscape": clip.path, "maskers": self.bank.folders, "snr_min_db": self.snr_min.value(),
+        params = {"soundscape": str(self.analysed_file(clip)), "maskers": self.bank.folders,
+                  "snr_min_db": self.snr_min.value(),
                   "snr_max_db": self.snr_max.value(), "snr_step_db": 0.5, "top_k": 50,
                   "calibration": {"soundscape_level_dba": self.level.value()}}
         self.search_button.setEnabled(False)
@@ -323,7 +331,7 @@ class SoundscapePanel(QWidget):
         if clip is None or chosen is None or self.client is None:
             self.status.setText("Search first and select a masker in the table.")
             return False
-        params = {"soundscape": clip.path, "masker": chosen["masker"], "maskers": self.bank.folders,
+        params = {"soundscape": str(self.analysed_file(clip)), "masker": chosen["masker"], "maskers": self.bank.folders,
                   "gain_db": chosen["best"]["gain_db"], "output": "audition.wav"}
         self.status.setText(f"rendering {chosen['masker']} at {chosen['best']['gain_db']:+.1f} dB…")
         return self.render_job.start(self.client, "soundscape.render", params, ["audition.wav"],

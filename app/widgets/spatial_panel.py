@@ -118,8 +118,8 @@ class SpatialView(pg.PlotWidget):
             handles = []
             for k, key in enumerate(source.trajectory):
                 handle = pg.TargetItem(to_view(key.azimuth, key.distance), size=11, symbol="s",
-                                       pen=pg.mkPen(colour), brush=pg.mkBrush(colour), movable=True,
-                                       label=f"{key.t:.1f}s", labelOpts={"color": colour, "offset": (8, -8)})
+                                       pen=pg.mkPen(colour), brush=pg.mkBrush(colour), movable=True)
+                self.addItem(_label(f"{key.t:.1f}s", handle, colour))
                 handle.sigPositionChanged.connect(lambda h, s=source, idx=k: self.panel.drag_keyframe(s, idx, h.pos()))
                 handle.sigPositionChangeFinished.connect(lambda _h: self.panel.end_drag())
                 self.addItem(handle)
@@ -127,8 +127,8 @@ class SpatialView(pg.PlotWidget):
             self.handles[source.id] = handles
             paz, _pel, pdist = Trajectory(source.engine_source()).at(np.array([playhead]))
             now = pg.TargetItem(to_view(float(paz[0]), float(pdist[0])), size=20, symbol="o",
-                                pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush(colour), movable=True,
-                                label=source.name, labelOpts={"color": "#ffffff", "offset": (12, 10)})
+                                pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush(colour), movable=True)
+            self.addItem(_label(source.name, now, "#ffffff"))
             now.sigPositionChanged.connect(lambda h, s=source: self.panel.drag_position(s, h.pos()))
             now.sigPositionChangeFinished.connect(lambda _h: self.panel.end_drag())
             self.addItem(now)
@@ -150,6 +150,15 @@ class SpatialView(pg.PlotWidget):
             arr = np.array(points)
             self.plot(arr[:, 0], arr[:, 1], pen=None, symbol="x", symbolSize=7,
                       symbolPen=pg.mkPen(QColor(colour).lighter(170), width=1), symbolBrush=None)
+
+
+def _label(text: str, handle: pg.TargetItem, colour: str) -> pg.TextItem:
+    """A label beside ``handle``: a separate item, not ``TargetItem``'s own label, whose wrapper and the
+    handle's form a reference cycle that, collected in the wrong order, deletes the label twice (a crash
+    in the garbage collector after redraws)."""
+    item = pg.TextItem(text, color=colour, anchor=(-0.2, 1.0))
+    item.setPos(handle.pos())
+    return item
 
 
 def _text(text: str, x: float, y: float, colour: str) -> pg.TextItem:

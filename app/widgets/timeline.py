@@ -1,10 +1,13 @@
 """The timeline: a ruler in seconds and frames, the generated video as a filmstrip with a progress
-overlay of blocks in flight, and the prompt track whose clips are created, moved, trimmed, split,
-deleted, copied and pasted with the mouse and the keyboard.
+overlay of blocks in flight, the prompt track, and under it the audio tracks as lanes of the same scene
+(``app.widgets.audio_lanes``), so video and sound share one time axis: one ruler, zoom, scroll and
+playhead. Clips of every track are created, moved, trimmed, split, deleted, copied and pasted with the
+mouse and the keyboard.
 
-Clips are ``QGraphicsItem``s mirroring the document (they follow the track's psygnal events); the
+Clips are ``QGraphicsItem``s mirroring the document (they follow the tracks' psygnal events); the
 ruler, filmstrip and playhead are painted by the view. Every edit is an undo command (``push``); a
-drag is one gesture so it merges into one undo step; positions go through the tested ``SnapModel``.
+drag is one gesture so it merges into one undo step; positions go through the tested ``SnapModel``,
+whose targets are the edges of the clips of all tracks, the playhead and whole seconds.
 
 Keyframes sit as diamonds in a lane along the bottom of their clip, those of the parameter being edited
 (``keyframe_param``: guidance or weight) bright with their curve drawn over the clip, the others dim.
@@ -15,7 +18,9 @@ playhead, [ and ] jump to the previous / next one, Delete removes the selected o
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -45,9 +50,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.project.audio import AudioSpan
 from app.project.commands import (
     AddClips,
     AddKeyframe,
+    Batch,
+    Edit,
     RemoveClips,
     RemoveKeyframes,
     SetKeyframe,
@@ -68,15 +76,23 @@ from app.project.model import (
 )
 from app.project.snap import SnapModel, frame_of, frame_round
 from app.theme import Colors
+from app.widgets.audio_lanes import AudioClipItem, AudioLanes
 from engine.video.spec import KEYFRAME_RANGES
 from app.widgets.generation import GenerationState
+from app.widgets.timeline_rows import (
+    FILM_H,
+    FILM_Y,
+    LANE_H,
+    RULER_H,
+    TRACK_H,
+    TRACK_Y,
+    edge_mode,
+    lane_at,
+    lane_top,
+    scene_height,
+)
 
 CLIP_MIME = "application/x-noiseloom-clips"
-RULER_H = 30.0
-FILM_Y, FILM_H = 34.0, 58.0
-TRACK_Y, TRACK_H = 100.0, 62.0
-SCENE_H = TRACK_Y + TRACK_H + 12.0
-EDGE_PX = 7.0
 KEY_LANE_PX = 7.0        # the keyframe lane's centre, above the clip's bottom edge
 KEY_HIT_PX = 6.0
 MIN_PPS, MAX_PPS = 4.0, 2000.0
@@ -216,13 +232,14 @@ class TimelineView(QGraphicsView):
     """The timeline's canvas; its public methods are the editing actions the main window binds."""
 
     playhead_moved = Signal(float)
-    selection_changed = Signal(list)     # selected clip ids
+    selection_changed = Signal(list)     # selected clip ids (prompt and audio clips)
     keyframe_selected = Signal(str, str)  # clip id, keyframe id ("", "" when none)
     keyframe_param_requested = Signal(str)  # a diamond of the other parameter was clicked
     message = Signal(str)                # refused edits, for the status bar
+    lanes_changed = Signal()             # another project: the track headers are rebuilt
 
     def __init__(self, project: Project, stack: QUndoStack, generation: GenerationState,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, cache_dir: Path | None = None):
         super().__init__(parent)
         self.stack = stack
         self.generation = generation
@@ -238,6 +255,7 @@ class TimelineView(QGraphicsView):
         self.context_menu: QMenu | None = None
         self._snap_line: float | None = None
         self.setScene(QGraphicsScene(self))
+        self.lanes = AudioLanes(self, cache_dir)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -245,7 +263,6 @@ class TimelineView(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumHeight(int(SCENE_H) + 14)
         generation.changed.connect(self.viewport().update)
         generation.frame_ready.connect(lambda _i: self.viewport().update())
         self.set_project(project)
@@ -276,14 +293,21 @@ class TimelineView(QGraphicsView):
         project.settings.events.connect(self._settings_changed)
         for clip in track:
             self._clip_added(clip)
-        self._update_scene_rect()
+        self.lanes.set_document(project.audio)
+        self.setMinimumHeight(int(self.scene_h) + 14)
+        self.content_changed()
         self.selection_changed.emit([])
+        self.lanes_changed.emit()
+
+    def shutdown(self) -> None:
+        """End the waveform reader's thread (at window close)."""
+        self.lanes.overviews.close()
 
     def _clip_added(self, clip: PromptClip) -> None:
         item = ClipItem(self, clip)
         self.items[clip.id] = item
         self.scene().addItem(item)
-        self._update_scene_rect()
+        self.content_changed()
 
     def _clip_removed(self, clip: PromptClip) -> None:
         item = self.items.pop(clip.id, None)
@@ -291,22 +315,31 @@ class TimelineView(QGraphicsView):
             self.scene().removeItem(item)
         if clip.id in self.selected:
             self.set_selection([i for i in self.selected if i != clip.id])
-        self._update_scene_rect()
+        self.content_changed()
 
     def _clip_changed(self, clip: PromptClip) -> None:
         item = self.items.get(clip.id)
         if item is not None:
             item.sync()
-        self._update_scene_rect()
+        self.content_changed()
 
     def _settings_changed(self, *_args: object) -> None:
-        self._update_scene_rect()
+        self.content_changed()
         self.viewport().update()
 
-    def _update_scene_rect(self) -> None:
+    @property
+    def scene_h(self) -> float:
+        return scene_height(len(self.lanes.tracks))
+
+    @property
+    def end_seconds(self) -> float:
+        """Where the timeline ends: the video's length or the last clip of any track, if later."""
         assert self.project is not None
-        seconds = max(self.project.settings.duration, self.project.content_end) + 8.0
-        self.scene().setSceneRect(0, 0, seconds * self.pps, SCENE_H)
+        return max(self.project.settings.duration, self.project.content_end, self.lanes.content_end)
+
+    def content_changed(self) -> None:
+        """Clips or settings changed: resize the scene to the content."""
+        self.scene().setSceneRect(0, 0, (self.end_seconds + 8.0) * self.pps, self.scene_h)
         self.viewport().update()
 
     @property
@@ -316,8 +349,8 @@ class TimelineView(QGraphicsView):
 
     # ---- selection and playhead ---------------------------------------------------------------
     def set_selection(self, clip_ids: list[str]) -> None:
-        self.selected = [i for i in clip_ids if i in self.items]
-        for clip_id, item in self.items.items():
+        self.selected = [i for i in clip_ids if i in self.items or i in self.lanes.items]
+        for clip_id, item in itertools.chain(self.items.items(), self.lanes.items.items()):
             item.selected = clip_id in self.selected
             item.update()
         self.selection_changed.emit(list(self.selected))
@@ -325,8 +358,7 @@ class TimelineView(QGraphicsView):
             self.select_keyframe(None)
 
     def set_playhead(self, seconds: float, follow: bool = False) -> None:
-        assert self.project is not None
-        seconds = max(0.0, min(seconds, max(self.project.settings.duration, self.project.content_end)))
+        seconds = max(0.0, min(seconds, self.end_seconds))
         if abs(seconds - self.playhead) < 1e-9:
             return
         self.playhead = seconds
@@ -431,7 +463,8 @@ class TimelineView(QGraphicsView):
         self.pps = pps
         for item in self.items.values():
             item.sync()
-        self._update_scene_rect()
+        self.lanes.sync_all()
+        self.content_changed()
         self.horizontalScrollBar().setValue(int(anchor * pps - offset))
 
     def zoom_in(self) -> None:
@@ -441,9 +474,7 @@ class TimelineView(QGraphicsView):
         self.set_zoom(self.pps / 1.5)
 
     def zoom_fit(self) -> None:
-        assert self.project is not None
-        seconds = max(self.project.settings.duration, self.project.content_end, 1.0)
-        self.set_zoom((self.viewport().width() - 30) / seconds, 0.0)
+        self.set_zoom((self.viewport().width() - 30) / max(self.end_seconds, 1.0), 0.0)
         self.horizontalScrollBar().setValue(0)
 
     # ---- editing actions ----------------------------------------------------------------------
@@ -454,6 +485,14 @@ class TimelineView(QGraphicsView):
             self.message.emit(f"Not possible: {exc}")
             return False
         return True
+
+    def _push_all(self, edits: list[Edit], text: str) -> bool:
+        """Push ``edits`` as one undo step (a single edit as itself)."""
+        return bool(edits) and self._try(lambda: edits[0] if len(edits) == 1 else Batch(edits, text))
+
+    def all_clips(self) -> itertools.chain:
+        """The clips of every track (prompt and audio): what snapping aligns to."""
+        return itertools.chain(self.track, *self.lanes.tracks)
 
     def free_span_at(self, seconds: float, length: float = 4.0) -> tuple[float, float] | None:
         """The longest free span (up to ``length``) starting at ``seconds`` on the prompt track."""
@@ -480,32 +519,38 @@ class TimelineView(QGraphicsView):
         return self.split_at(self.playhead)
 
     def split_at(self, seconds: float) -> bool:
-        """Split the clip under ``seconds`` there (on a frame boundary)."""
-        clip = self.track.clip_at(seconds)
-        if clip is None:
+        """Split the selected clips under ``seconds`` there (on a frame boundary), or, when none of them is,
+        the prompt clip there; all of them as one undo step."""
+        at = frame_round(seconds, self.fps)
+        edits: list[Edit] = self.lanes.splits(self.selected, at)
+        prompt = self.track.clip_at(seconds)
+        if prompt is not None and (prompt.id in self.selected or not edits):
+            edits.insert(0, SplitClip(self.track, prompt.id, at))
+        if not edits:
             self.message.emit("Not possible: no clip there to split")
             return False
-        at = frame_round(seconds, self.fps)
-        return self._try(lambda: SplitClip(self.track, clip.id, at))
+        return self._push_all(edits, f"Split {len(edits)} clips")
 
     def delete_selected(self) -> bool:
-        """Delete the selected keyframe if there is one, else the selected clips."""
+        """Delete the selected keyframe if there is one, else the selected clips (prompt and audio)."""
         if self._selected_key() is not None:
             return self.delete_selected_keyframe()
         if not self.selected:
             return False
-        ids = list(self.selected)
-        text = "Delete clip" if len(ids) == 1 else f"Delete {len(ids)} clips"
-        return self._try(lambda: RemoveClips(self.track, ids, text))
+        prompt_ids = [i for i in self.selected if i in self.items]
+        text = "Delete clip" if len(prompt_ids) == 1 else f"Delete {len(prompt_ids)} clips"
+        edits: list[Edit] = [RemoveClips(self.track, prompt_ids, text)] if prompt_ids else []
+        edits += self.lanes.removals(self.selected)
+        return self._push_all(edits, f"Delete {len(self.selected)} clips")
 
     def copy_selected(self) -> bool:
-        clips = [self.track.clip(i).model_dump() for i in self.selected]
-        if not clips:
+        clips = [self.track.clip(i).model_dump() for i in self.selected if i in self.items]
+        audio = self.lanes.copied(self.selected)
+        if not clips and not audio:
             return False
         data = QMimeData()
-        payload = json.dumps(clips)
-        data.setData(CLIP_MIME, payload.encode())
-        data.setText("\n".join(c["text"] for c in clips))
+        data.setData(CLIP_MIME, json.dumps({"prompt": clips, "audio": audio}).encode())
+        data.setText("\n".join([c["text"] for c in clips] + [a["clip"]["name"] for a in audio]))
         QGuiApplication.clipboard().setMimeData(data)
         return True
 
@@ -517,14 +562,20 @@ class TimelineView(QGraphicsView):
         if data is None or not data.hasFormat(CLIP_MIME):
             self.message.emit("Nothing to paste: copy clips first (Ctrl+C)")
             return False
-        clips = pasted_copies(json.loads(bytes(data.data(CLIP_MIME).data())), frame_round(self.playhead, self.fps))
-        if self._try(lambda: AddClips(self.track, clips, "Paste")):
-            self.set_selection([c.id for c in clips])
+        payload = json.loads(bytes(data.data(CLIP_MIME).data()))
+        at = frame_round(self.playhead, self.fps)
+        first = min([c["start"] for c in payload["prompt"]] + [a["clip"]["start"] for a in payload["audio"]])
+        prompt_first = min((c["start"] for c in payload["prompt"]), default=first)
+        clips = pasted_copies(payload["prompt"], at + prompt_first - first)
+        edits: list[Edit] = [AddClips(self.track, clips, "Paste")] if clips else []
+        audio_edits, audio_ids = self.lanes.pasted(payload["audio"], at - first)
+        if self._push_all(edits + audio_edits, "Paste"):
+            self.set_selection([c.id for c in clips] + audio_ids)
             return True
         return False
 
     def select_all(self) -> None:
-        self.set_selection([c.id for c in self.track])
+        self.set_selection([c.id for c in self.all_clips()])
 
     def select_adjacent(self, step: int) -> None:
         clips = self.track.clips
@@ -555,19 +606,14 @@ class TimelineView(QGraphicsView):
                     return item.clip, key
         return None
 
-    def _hit(self, pos: QPointF) -> tuple[ClipItem | None, str]:
+    def _hit(self, pos: QPointF) -> tuple[ClipItem | AudioClipItem | None, str]:
+        """The clip (prompt or audio) under the view position ``pos`` and what a press there does."""
         scene = self.mapToScene(pos.toPoint())
         if not TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
-            return None, ""
+            return self.lanes.hit(scene.x(), scene.y())
         for item in self.items.values():
-            left, right = item.clip.start * self.pps, item.clip.end * self.pps
-            if left - EDGE_PX / 2 <= scene.x() <= right + EDGE_PX / 2:
-                if scene.x() - left <= EDGE_PX and right - left > 3 * EDGE_PX:
-                    return item, "trim_start"
-                if right - scene.x() <= EDGE_PX and right - left > 3 * EDGE_PX:
-                    return item, "trim_end"
-                if left <= scene.x() <= right:
-                    return item, "move"
+            if mode := edge_mode(scene.x(), item.clip.start * self.pps, item.clip.end * self.pps):
+                return item, mode
         return None, ""
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -601,11 +647,13 @@ class TimelineView(QGraphicsView):
             self.set_selection([clip.id])
         self._drag = {"mode": mode, "clip": clip.id, "gesture": next_gesture(),
                       "grab": scene.x() / self.pps - clip.start, "span": (clip.start, clip.end)}
+        if isinstance(item, AudioClipItem):
+            self._drag.update(audio=True, origin=AudioSpan.of(clip), track=self.lanes.tracks[item.row])
 
     def _scrub(self, event: QMouseEvent) -> None:
         seconds = self._seconds_at(event.position().x())
         if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            targets = self.snap.targets(self.track, None)
+            targets = self.snap.targets(self.all_clips(), None)
             seconds = self.snap.snap(seconds, self.pps, self.fps, targets).value
         self.set_playhead(seconds)
 
@@ -624,14 +672,24 @@ class TimelineView(QGraphicsView):
             self._scrub(event)
             return
         seconds = self._seconds_at(event.position().x())
-        clip = self.track.clip(drag["clip"])
         free = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
         snap = SnapModel(enabled=not free and self.snap.enabled, edges=self.snap.edges,
                          playhead=self.snap.playhead, seconds=self.snap.seconds)
         if drag["mode"] == "keyframe":
-            self._drag_keyframe(drag, clip, seconds - drag["grab"], snap)
+            self._drag_keyframe(drag, self.track.clip(drag["clip"]), seconds - drag["grab"], snap)
             return
-        targets = snap.targets(self.track, self.playhead, exclude=[clip.id])
+        targets = snap.targets(self.all_clips(), self.playhead, exclude=[drag["clip"]])
+        if drag.get("audio"):
+            y = self.mapToScene(event.position().toPoint()).y()
+            self._snap_line = self.lanes.drag(drag, seconds, y, snap, targets)
+        else:
+            self._snap_line = self._drag_prompt(drag, seconds, snap, targets)
+        self.viewport().update()
+
+    def _drag_prompt(self, drag: dict, seconds: float, snap: SnapModel, targets: list[tuple[float, str]]
+                     ) -> float | None:
+        """Follow a drag of a prompt clip to ``seconds``; returns the snap target hit, if any."""
+        clip = self.track.clip(drag["clip"])
         start, end = drag["span"]
         if drag["mode"] == "move":
             new_start, new_end, hit = snap.snap_move(seconds - drag["grab"], seconds - drag["grab"] + (end - start),
@@ -642,14 +700,13 @@ class TimelineView(QGraphicsView):
         else:
             hit = snap.snap(seconds, self.pps, self.fps, targets)
             new_start, new_end = start, max(hit.value, start + MIN_CLIP_SECONDS)
-        self._snap_line = hit.target
         if (new_start, new_end) != (clip.start, clip.end):
             try:
                 push(self.stack, SetSpan(self.track, clip.id, new_start, new_end, gesture=drag["gesture"],
                                          trim=drag["mode"] != "move"))
             except PlacementError:
                 pass        # blocked by a neighbour: the clip stays where it last fitted
-        self.viewport().update()
+        return hit.target
 
     def _drag_keyframe(self, drag: dict, clip: PromptClip, seconds: float, snap: SnapModel) -> None:
         """Move the dragged keyframe to ``seconds`` (snapped: the clip's edges, the playhead, whole
@@ -695,8 +752,9 @@ class TimelineView(QGraphicsView):
             menu.addAction("Copy", self.copy_selected)
             menu.addAction("Cut", self.cut_selected)
             menu.addAction("Delete", self.delete_selected)
-        elif TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
-            menu.addAction("Add prompt clip here", lambda: self.add_clip(seconds))
+        elif TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H or lane_at(scene.y(), len(self.lanes.tracks)) is not None:
+            if TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
+                menu.addAction("Add prompt clip here", lambda: self.add_clip(seconds))
             menu.addAction("Paste here", lambda: (self.set_playhead(seconds), self.paste_at_playhead()))
         else:
             return
@@ -708,7 +766,7 @@ class TimelineView(QGraphicsView):
         item, _mode = self._hit(event.position())
         if item is None and TRACK_Y <= scene.y() <= TRACK_Y + TRACK_H:
             seconds = self.snap.snap(scene.x() / self.pps, self.pps, self.fps,
-                                     self.snap.targets(self.track, self.playhead)).value
+                                     self.snap.targets(self.all_clips(), self.playhead)).value
             self.add_clip(seconds)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -727,9 +785,12 @@ class TimelineView(QGraphicsView):
         left, right = rect.left(), rect.right()
         painter.fillRect(QRectF(left, FILM_Y - 2, rect.width(), FILM_H + 4), Colors.track_alt)
         painter.fillRect(QRectF(left, TRACK_Y, rect.width(), TRACK_H), Colors.track_bg)
+        for row in range(len(self.lanes.tracks)):
+            painter.fillRect(QRectF(left, lane_top(row) + 1, rect.width(), LANE_H - 2),
+                             Colors.track_bg if row % 2 else Colors.track_alt)
         end_x = self.project.settings.duration * self.pps
         if end_x < right:
-            painter.fillRect(QRectF(max(left, end_x), FILM_Y - 2, right - max(left, end_x), SCENE_H),
+            painter.fillRect(QRectF(max(left, end_x), FILM_Y - 2, right - max(left, end_x), self.scene_h),
                              QColor(0, 0, 0, 70))
         self._draw_filmstrip(painter, rect)
 
@@ -774,10 +835,10 @@ class TimelineView(QGraphicsView):
         if self._snap_line is not None:
             painter.setPen(QPen(Colors.accent, 1, Qt.PenStyle.DashLine))
             x = self._snap_line * self.pps
-            painter.drawLine(QPointF(x, RULER_H), QPointF(x, SCENE_H))
+            painter.drawLine(QPointF(x, RULER_H), QPointF(x, self.scene_h))
         x = self.playhead * self.pps
         painter.setPen(QPen(Colors.accent, 1.5))
-        painter.drawLine(QPointF(x, 8), QPointF(x, SCENE_H))
+        painter.drawLine(QPointF(x, 8), QPointF(x, self.scene_h))
         head = QPainterPath(QPointF(x - 6, 2))
         head.lineTo(x + 6, 2)
         head.lineTo(x + 6, 10)
@@ -828,7 +889,7 @@ def format_time(seconds: float, fps: float, with_frames: bool = True) -> str:
 
 
 class TimelineWidget(QWidget):
-    """The timeline with its track headers on the left."""
+    """The timeline with its track headers on the left (the video, the prompt track, one per audio lane)."""
 
     def __init__(self, view: TimelineView, parent: QWidget | None = None):
         super().__init__(parent)
@@ -842,12 +903,28 @@ class TimelineWidget(QWidget):
         column.addSpacing(int(RULER_H))
         for title, subtitle, height in (("Video", "generated", FILM_Y + FILM_H - RULER_H + 6),
                                         ("Prompts", "V1 · prompt track", TRACK_Y + TRACK_H - FILM_Y - FILM_H - 6)):
-            label = QLabel(f"<b>{title}</b><br><span style='color:{Colors.dim.name()}'>{subtitle}</span>")
-            label.setFixedHeight(int(height))
-            column.addWidget(label)
+            column.addWidget(self._label(title, subtitle, height))
+        column.addSpacing(int(lane_top(0) - TRACK_Y - TRACK_H))
+        self.lane_headers = QVBoxLayout()
+        self.lane_headers.setSpacing(0)
+        column.addLayout(self.lane_headers)
         column.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(headers)
         layout.addWidget(view, 1)
+        view.lanes_changed.connect(self._show_lanes)
+        self._show_lanes()
+
+    @staticmethod
+    def _label(title: str, subtitle: str, height: float) -> QLabel:
+        label = QLabel(f"<b>{title}</b><br><span style='color:{Colors.dim.name()}'>{subtitle}</span>")
+        label.setFixedHeight(int(height))
+        return label
+
+    def _show_lanes(self) -> None:
+        while self.lane_headers.count():
+            self.lane_headers.takeAt(0).widget().deleteLater()
+        for row, track in enumerate(self.view.lanes.tracks, start=1):
+            self.lane_headers.addWidget(self._label(track.name, f"A{row} · audio track", LANE_H))

@@ -96,7 +96,7 @@ def _audio_track(track: dict[str, Any], fps: float) -> otio.schema.Track:
         item = otio.schema.Clip(name=clip.get("name") or Path(clip["path"]).name,
                                 media_reference=otio.schema.ExternalReference(
                                     target_url=Path(clip["path"]).resolve().as_uri()),
-                                source_range=_range(0.0, clip["duration"], fps))
+                                source_range=_range(clip.get("offset", 0.0), clip["duration"], fps))
         item.metadata[KEY] = {"clip": clip}
         otio_track.append(item)
         cursor = clip["start"] + clip["duration"]
@@ -150,7 +150,8 @@ def _audio_from_otio(otio_track: otio.schema.Track) -> dict[str, Any]:
         saved = _plain(item.metadata.get(KEY, {})).get("clip")
         reference = getattr(item.media_reference, "target_url", "") or ""
         clip = dict(saved) if saved else {"name": item.name, "path": reference.removeprefix("file://") or item.name}
-        clip.update(start=round(span.start_time.to_seconds(), 6), duration=round(span.duration.to_seconds(), 6))
+        clip.update(start=round(span.start_time.to_seconds(), 6), duration=round(span.duration.to_seconds(), 6),
+                    offset=round(item.trimmed_range().start_time.to_seconds(), 6))
         clips.append(clip)
     track = _plain(otio_track.metadata.get(KEY, {})).get("track") or {"name": otio_track.name}
     return {**{k: v for k, v in track.items() if v is not None}, "clips": clips}

@@ -129,7 +129,7 @@ def test_playback_through_a_real_output_stream(qtbot):
 def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     from app.widgets.audio_track import AudioPanel
 
-    panel = AudioPanel(QUndoStack(), tmp_path / "cache", tmp_path / "rec")
+    panel = AudioPanel(QUndoStack(), tmp_path / "rec")
     qtbot.addWidget(panel)
     panel.set_document(AudioDocument())
     assert not panel.play_button.isEnabled() and "no audio output device" in panel.device_label.text()
@@ -138,7 +138,7 @@ def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     panel.play()
     assert messages and "no audio output device" in messages[0]
     clip = panel.add_file(_tone(tmp_path / "t.wav"), "Soundscape")
-    panel.view.select(clip.id)
+    panel.select(clip.id)
     assert panel.spectrogram.power_db is not None and panel.spectrogram.power_db.shape[1] == 160
     panel.set_playhead(0.5)
     assert max(panel.meter.levels) == pytest.approx(20 * np.log10(0.25), abs=0.5)
@@ -218,3 +218,40 @@ def test_dragging_a_source_with_the_mouse_is_one_undo_step(qtbot, tmp_path):
     assert stack.count() == 2 and stack.undoText() == "Move fountain"      # ten mouse moves, one step
     stack.undo()
     assert source.trajectory == [Keyframe(t=0.0, azimuth=0.0, distance=2.0)]
+
+
+def test_audio_spans_and_edits_succeed_whole_or_roll_back(tmp_path):
+    from app.project.audio import AudioSpan
+    from app.project.audio_commands import RemoveAudioClip, SetAudioSpan
+    from app.project.commands import Batch
+
+    doc = AudioDocument()
+    clip = AudioClip(path=str(_tone(tmp_path / "t.wav", seconds=4.0)), start=2.0, duration=4.0, offset=1.0,
+                     fade_in=1.0, fade_out=2.0)
+    doc.tracks[0].add_clip(clip)
+    span = AudioSpan.of(clip)
+    assert span.trimmed_start(0.0) == AudioSpan(1.0, 5.0, 0.0, 1.0, 2.0)      # not before the source's start
+    assert span.trimmed_end(3.5) == AudioSpan(2.0, 1.5, 1.0, 1.0, 1.5)        # fades cut to the clip
+    assert span.split(3.0) == (AudioSpan(2.0, 1.0, 1.0, 1.0, 0.0), AudioSpan(3.0, 3.0, 2.0, 0.0, 2.0))
+    with pytest.raises(PlacementError, match="offset"):
+        SetAudioSpan(doc, clip.id, doc.tracks[1], AudioSpan(2.0, 4.0, -1.0, 0.0, 0.0)).check()
+    move = SetAudioSpan(doc, clip.id, doc.tracks[1], span.moved_to(5.0))
+    other = AudioClip(path=clip.path, duration=1.0)
+    broken = Batch([move, RemoveAudioClip(doc.tracks[2], other)], "Move and delete")    # the second step fails
+    with pytest.raises(KeyError):
+        broken.redo()
+    assert doc.find_clip(clip.id)[0] is doc.tracks[0] and AudioSpan.of(clip) == span     # the move rolled back
+
+
+def test_a_trimmed_clip_gives_the_engine_the_part_it_plays(tmp_path):
+    from app.audio_export import clip_excerpt
+
+    tone = _tone(tmp_path / "t.wav", seconds=2.0, rate=44100)
+    whole = AudioClip(path=str(tone), duration=2.0)
+    assert clip_excerpt(whole, tmp_path / "ex") == tone                      # untrimmed: the file itself
+    trimmed = AudioClip(path=str(tone), duration=0.25, offset=0.5, gain_db=-12.0, fade_in=0.1)
+    excerpt = clip_excerpt(trimmed, tmp_path / "ex")
+    source, _ = sf.read(str(tone), dtype="float32")
+    played, rate = sf.read(str(excerpt), dtype="float32")
+    assert rate == 44100 and len(played) == round(0.25 * 44100)
+    assert np.abs(played - source[22050:22050 + len(played)]).max() < 1e-5    # no gain or fade: the raw part

@@ -25,7 +25,7 @@ def project() -> Project:
              PromptClip(start=5.0, end=8.0, text="a white triangle growing at night", seed=1234)]
     project = Project(ProjectSettings(fps=16, duration=8.0, seed=9), [Track("Prompts", clips=clips)], name="demo")
     project.audio.tracks[0].add_clip(AudioClip(name="street", path="/tmp/street.flac", start=1.0, duration=5.0,
-                                               gain_db=-3.0, fade_in=0.5))
+                                               offset=2.0, gain_db=-3.0, fade_in=0.5))
     return project
 
 
@@ -45,6 +45,7 @@ def test_the_export_opens_with_opentimelineio(project, tmp_path):
     assert len(timeline.audio_tracks()) == len(project.audio.tracks)
     [street] = [c for c in street_track if isinstance(c, otio.schema.Clip)]
     assert street_track.range_of_child(street).start_time.to_seconds() == 1.0
+    assert street.source_range.start_time.to_seconds() == 2.0          # the in-point into the recording
     assert street.media_reference.target_url == "file:///tmp/street.flac"
     clips = [c for c in prompts if isinstance(c, otio.schema.Clip)]
     assert [c.name for c in clips] == [c.text for c in project.prompt_track]
