@@ -1,10 +1,11 @@
 """Prompt timelines: a global prompt plus timed prompts, turned into per-block conditioning weights.
 
 A timeline says which text holds at each moment of the video. Between two neighbouring segments the
-conditioning blends linearly over the incoming prompt's ``transition`` seconds, centred on the
-boundary (FreeNoise-style prompt interpolation: the embeddings themselves are interpolated); a
-``hard_cut`` boundary switches at once (the sampler moves it to the nearest block boundary and cuts
-the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
+conditioning blends over the incoming prompt's ``transition`` seconds, centred on the boundary
+(FreeNoise-style prompt interpolation: the embeddings themselves are interpolated), along the incoming
+prompt's transition curve (``engine.video.transitions``: linear by default, or an ease, or a plugin's);
+a ``hard_cut`` boundary (or the ``cut`` curve) switches at once (the sampler moves it to the nearest
+block boundary and cuts the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
 the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
 frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
 """
@@ -13,20 +14,24 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
+
+from engine.video.transitions import DEFAULT, PROMPT_TRANSITIONS, Transition, incoming_weight, is_hard_cut
 
 
 @dataclass(frozen=True)
 class TimedPrompt:
-    """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds."""
+    """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds along
+    the transition ``curve`` (a registered name; ``None``: the timeline's default)."""
 
     start: float
     end: float
     text: str
     transition: float = 0.5
     hard_cut: bool = False
+    curve: str | None = None
 
     def __post_init__(self) -> None:
         if not self.end > self.start >= 0:
@@ -42,18 +47,38 @@ class _Segment:
     text: str
     transition: float
     hard_cut: bool
+    curve: str
 
 
 @dataclass(frozen=True)
 class PromptTimeline:
-    """A global prompt and timed prompts; where timed prompts overlap, the later start wins."""
+    """A global prompt and timed prompts; where timed prompts overlap, the later start wins.
+    ``default_curve`` is the transition curve of prompts without their own (and of the global prompt)."""
 
     global_prompt: str = ""
     timed: tuple[TimedPrompt, ...] = ()
+    default_curve: str = DEFAULT
+    _curves: dict[str, Transition] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.global_prompt.strip() and not self.timed:
             raise ValueError("prompts: give a global prompt or at least one timed prompt")
+
+    def __getstate__(self) -> dict:
+        """Pickled (for a spawned worker) without the imported curves: the worker imports its own."""
+        return {**self.__dict__, "_curves": {}}
+
+    def _curve_name(self, prompt: TimedPrompt) -> str:
+        return prompt.curve or self.default_curve
+
+    def _transition(self, name: str) -> Transition:
+        """The registered transition ``name`` (imported once per timeline)."""
+        if name not in self._curves:
+            self._curves[name] = PROMPT_TRANSITIONS.load(name, "curve")
+        return self._curves[name]
+
+    def _cuts(self, prompt: TimedPrompt) -> bool:
+        return prompt.hard_cut or is_hard_cut(self._transition(self._curve_name(prompt)))
 
     def _compose(self, local: str) -> str:
         glob = self.global_prompt.strip()
@@ -68,18 +93,20 @@ class PromptTimeline:
             active = [p for p in self.timed if p.start <= mid < p.end]
             if active:
                 p = max(active, key=lambda q: q.start)
-                seg = _Segment(a, b, self._compose(p.text), p.transition, p.hard_cut)
+                seg = self._segment(a, b, p, self._compose(p.text))
             elif self.global_prompt.strip():
-                seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False)
+                seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False, self.default_curve)
             else:
                 nearest = min(self.timed, key=lambda q: min(abs(q.start - mid), abs(q.end - mid)))
-                seg = _Segment(a, b, self._compose(nearest.text), nearest.transition, nearest.hard_cut)
+                seg = self._segment(a, b, nearest, self._compose(nearest.text))
             if segments and segments[-1].text == seg.text:
-                seg = _Segment(segments[-1].start, b, seg.text, segments[-1].transition, segments[-1].hard_cut)
-                segments[-1] = seg
+                segments[-1] = replace(segments[-1], end=b)
             else:
                 segments.append(seg)
         return segments
+
+    def _segment(self, start: float, end: float, prompt: TimedPrompt, text: str) -> _Segment:
+        return _Segment(start, end, text, prompt.transition, self._cuts(prompt), self._curve_name(prompt))
 
     def texts(self, duration: float) -> list[str]:
         """The distinct texts the video of ``duration`` seconds uses, in order of appearance."""
@@ -92,14 +119,20 @@ class PromptTimeline:
         seg = segments[i]
         weights: dict[str, float] = {}
         if i > 0 and not seg.hard_cut and t - seg.start < seg.transition / 2:
-            weights[segments[i - 1].text] = 0.5 - (t - seg.start) / seg.transition
+            progress = 0.5 + (t - seg.start) / seg.transition
+            weights[segments[i - 1].text] = 1.0 - self._incoming(seg, progress)
         if i + 1 < len(segments):
             nxt = segments[i + 1]
             if not nxt.hard_cut and seg.end - t < nxt.transition / 2:
-                weights[nxt.text] = weights.get(nxt.text, 0.0) + 0.5 - (seg.end - t) / nxt.transition
+                progress = 0.5 - (seg.end - t) / nxt.transition
+                weights[nxt.text] = weights.get(nxt.text, 0.0) + self._incoming(nxt, progress)
         weights[seg.text] = weights.get(seg.text, 0.0) + max(1.0 - sum(weights.values()), 0.0)
         total = sum(weights.values())
         return {k: v / total for k, v in weights.items() if v > 0}
+
+    def _incoming(self, segment: _Segment, progress: float) -> float:
+        """The share of ``segment``'s text at ``progress`` (0..1) through the transition into it."""
+        return incoming_weight(self._transition(segment.curve), segment.curve, progress)
 
     def hard_cuts(self, duration: float) -> list[float]:
         """The times of the boundaries that switch at once."""
@@ -110,14 +143,14 @@ class PromptTimeline:
         def snap(t: float) -> float:
             return min(boundaries, key=lambda b: abs(b - t))
 
-        cuts = {p.start for p in self.timed if p.hard_cut}
+        cuts = {p.start for p in self.timed if self._cuts(p)}
         timed = []
         for p in self.timed:
-            start = snap(p.start) if p.hard_cut else p.start
+            start = snap(p.start) if self._cuts(p) else p.start
             end = snap(p.end) if p.end in cuts else p.end
             if end > start:
                 timed.append(replace(p, start=start, end=end))
-        return PromptTimeline(self.global_prompt, tuple(timed))
+        return PromptTimeline(self.global_prompt, tuple(timed), self.default_curve)
 
     def span_weights(self, frame_times: Sequence[float], duration: float) -> dict[str, float]:
         """The mean blend over the given frame times (the conditioning of a block covering them)."""

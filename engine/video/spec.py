@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
+from engine.video.transitions import DEFAULT as DEFAULT_TRANSITION
+from engine.video.transitions import PROMPT_TRANSITIONS
 
 SIZE_MULTIPLE = 16  # every supported model: VAE factor 8 x transformer patch 2
 MAX_SECONDS = 3600.0
@@ -28,6 +30,13 @@ class TimedPrompt(Params):
     text: str = Field(..., min_length=1, max_length=2000)
     transition: float = Field(0.5, ge=0.0, le=60.0, description="seconds of blending into this prompt")
     hard_cut: bool = Field(False, description="switch to this prompt at once instead of blending")
+    curve: str | None = Field(None, min_length=1, max_length=100,
+                              description="this prompt's transition curve (default: the job's transition_curve)")
+
+    @field_validator("curve")
+    @classmethod
+    def _known_curve(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else PROMPT_TRANSITIONS.check(value, info.field_name)
 
     @model_validator(mode="after")
     def _ordered(self) -> TimedPrompt:
@@ -62,14 +71,22 @@ class VideoGenerateParams(Params):
                        description="initial noise: 'pool' (FreeNoise-style shared pool) or a plugin's "
                                    "noise initialiser, e.g. 'flow-warp', 'freenoise', 'look-back'")
     noise_options: dict[str, Any] = Field(default_factory=dict, description="the noise initialiser's options")
+    transition_curve: str = Field(DEFAULT_TRANSITION, min_length=1, max_length=100,
+                                  description="how prompts blend into each other: 'linear', 'smoothstep', "
+                                              "'cosine', 'cut' or a plugin's prompt transition")
     regenerate_from: float | None = Field(None, ge=0.0, le=MAX_SECONDS,
                                           description="seconds: reuse reuse_job's blocks wholly before this time")
     reuse_job: str | None = Field(None, pattern=r"^[0-9a-f]{16}$",
                                   description="the earlier job (same settings) whose cached blocks to reuse")
 
+    @field_validator("transition_curve")
+    @classmethod
+    def _known_transition(cls, value: str, info: ValidationInfo) -> str:
+        return PROMPT_TRANSITIONS.check(value, info.field_name)
+
     @field_validator("width", "height")
     @classmethod
-    def _multiple(cls, value: int, info) -> int:
+    def _multiple(cls, value: int, info: ValidationInfo) -> int:
         if value % SIZE_MULTIPLE:
             lower = max(SIZE_MULTIPLE, value - value % SIZE_MULTIPLE)
             raise ValueError(f"{info.field_name} {value} is not a multiple of {SIZE_MULTIPLE}; "
