@@ -498,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = soundscape_sub.add_parser("search", help="rank masker x gain by predicted pleasantness")
     search.add_argument("--soundscape", required=True, help="recording of the place")
     search.add_argument("--maskers", action="append", default=[], metavar="DIR",
-                        help="a folder of your own maskers (repeatable); the builtin bank is always searched")
+                        help="a folder of your own maskers (repeatable); the bank (masker-source plugins) is searched too")
     search.add_argument("--snr", type=_snr_range, default=(-6.0, 6.0, 0.5), metavar="LOW:HIGH:STEP",
                         help="soundscape-to-masker ratios in dB (default -6:6:0.5)")
     search.add_argument("--top", type=int, default=10)
