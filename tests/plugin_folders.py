@@ -11,16 +11,16 @@ import pytest
 from engine.plugins import API_VERSION, PluginManager
 
 
-def write_plugin(folder: Path, name: str, point: str, ids: list[str], module_body: str,
-                 api_version: int = API_VERSION, attribute: str = "make") -> Path:
-    """The plugin package ``folder/name``: its module ``impl.py`` holds ``module_body``; each id in
-    ``ids`` contributes ``name.impl:<attribute>_<id>`` (dashes as underscores) to ``point``."""
+def write_plugin(folder: Path, name: str, point: str, contributions: dict[str, str], module_body: str,
+                 api_version: int = API_VERSION) -> Path:
+    """The plugin package ``folder/name``: its module ``impl.py`` holds ``module_body``; each
+    ``id: attribute`` of ``contributions`` contributes ``name.impl:attribute`` to ``point``."""
     package = folder / name
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "impl.py").write_text(textwrap.dedent(module_body))
-    entries = "".join(f'\n[[contributes.{point}]]\nid = "{i}"\ntitle = "{i} from {name}"\n'
-                      f'python = "{name}.impl:{attribute}_{i.replace("-", "_").replace(".", "_")}"\n' for i in ids)
+    entries = "".join(f'\n[[contributes.{point}]]\nid = "{cid}"\ntitle = "{cid} from {name}"\n'
+                      f'python = "{name}.impl:{attribute}"\n' for cid, attribute in contributions.items())
     (package / "noiseloom.toml").write_text(
         f'name = "{name}"\nversion = "0.2.0"\napi_version = {api_version}\nruns_in = ["engine"]\n{entries}')
     return package

@@ -53,7 +53,7 @@ def make_flaky():
 
 
 def _tones_plugin(folder, name: str):
-    package = write_plugin(folder, name, "masker_sources", ["tones"], TONES)
+    package = write_plugin(folder, name, "masker_sources", {"tones": "make_tones"}, TONES)
     t = np.arange(2 * 44100) / 44100
     sf.write(package / "chime.wav", 0.1 * np.sin(2 * np.pi * 880 * t) * np.exp(-t), 44100)
     return package
@@ -102,8 +102,8 @@ def test_the_procedural_bank_is_a_plugin_that_renders_the_shipped_files_and_can_
 
 
 def test_failing_sources_are_disabled_with_their_traceback_and_the_rest_is_indexed(plugin_folder):
-    write_plugin(plugin_folder, "flaky_maskers", "masker_sources", ["flaky"], HALFWAY)
-    write_plugin(plugin_folder, "broken_maskers", "masker_sources", ["broken"], "import no_such_masker_sdk\n")
+    write_plugin(plugin_folder, "flaky_maskers", "masker_sources", {"flaky": "make_flaky"}, HALFWAY)
+    write_plugin(plugin_folder, "broken_maskers", "masker_sources", {"broken": "make_broken"}, "import no_such_masker_sdk\n")
     enable("flaky_maskers", "broken_maskers")
     index = index_maskers()
     assert {m.name for m in index.maskers} == PROCEDURAL
@@ -117,7 +117,7 @@ def test_failing_sources_are_disabled_with_their_traceback_and_the_rest_is_index
 
 def test_a_search_job_through_the_engine_ranks_a_plugins_maskers(plugin_folder, audio_dir, tmp_path):
     _tones_plugin(plugin_folder, "tone_maskers_c")
-    write_plugin(plugin_folder, "broken_search", "masker_sources", ["broken"], "raise OSError('disk gone')\n")
+    write_plugin(plugin_folder, "broken_search", "masker_sources", {"broken": "make_broken"}, "raise OSError('disk gone')\n")
     enable("tone_maskers_c", "broken_search")
     params = {"soundscape": str(audio_dir / "street.wav"), "only": ["chime", "hum", "pink_noise"],
               "snr_min_db": -3, "snr_max_db": 3, "snr_step_db": 3, "top_k": 9}

@@ -48,8 +48,8 @@ def _scene(azimuth: float) -> dict:
 
 def test_a_plugin_output_format_renders_through_the_engine(tmp_path, monkeypatch):
     folder = use_plugin_folder(monkeypatch, tmp_path)
-    write_plugin(folder, "mid_side_fmt", "spatial_renderers", ["mid-side"], MID_SIDE)
-    write_plugin(folder, "broken_fmt", "spatial_renderers", ["ambi7"], "raise ImportError('no such sdk')\n")
+    write_plugin(folder, "mid_side_fmt", "spatial_renderers", {"mid-side": "make_mid_side"}, MID_SIDE)
+    write_plugin(folder, "broken_fmt", "spatial_renderers", {"ambi7": "make_ambi7"}, "raise ImportError('no such sdk')\n")
 
     with LocalEngine(tmp_path / "engine", devices="cpu:1") as engine:
         api = EngineAPI(engine.url, engine.token)
@@ -81,7 +81,7 @@ def test_a_plugin_output_format_renders_through_the_engine(tmp_path, monkeypatch
 
 def test_the_cli_lists_contributions_and_refuses_unknown_formats_before_starting_an_engine(tmp_path, monkeypatch):
     folder = use_plugin_folder(monkeypatch, tmp_path)
-    write_plugin(folder, "mid_side_cli", "spatial_renderers", ["mid-side"], MID_SIDE)
+    write_plugin(folder, "mid_side_cli", "spatial_renderers", {"mid-side": "make_mid_side"}, MID_SIDE)
     enable("mid_side_cli")
     assert SPATIAL_RENDERERS.names()[-1] == "mid-side"
     cli = [sys.executable, "-m", "app.cli"]

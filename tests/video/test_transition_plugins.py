@@ -66,8 +66,8 @@ def _blue_share(t: float, curve) -> float:
 
 def test_a_plugin_transition_reaches_each_blocks_conditioning_through_the_engine(tmp_path, monkeypatch):
     folder = use_plugin_folder(monkeypatch, tmp_path)
-    write_plugin(folder, "late_blend", "prompt_transitions", ["late"], LATE)
-    write_plugin(folder, "broken_blend", "prompt_transitions", ["shaky"],
+    write_plugin(folder, "late_blend", "prompt_transitions", {"late": "make_late"}, LATE)
+    write_plugin(folder, "broken_blend", "prompt_transitions", {"shaky": "make_shaky"},
                  "raise RuntimeError('transition plugin broke at import')\n")
     model = make_model_folder(tmp_path / "model")
     red, blue = "a red ball moving right on green grass", "a blue square moving left on green grass"
