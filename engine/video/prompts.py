@@ -5,9 +5,10 @@ conditioning blends over the incoming prompt's ``transition`` seconds, centred o
 (FreeNoise-style prompt interpolation: the embeddings themselves are interpolated), along the incoming
 prompt's transition curve (``engine.video.transitions``: linear by default, or an ease, or a plugin's);
 a ``hard_cut`` boundary (or the ``cut`` curve) switches at once (the sampler moves it to the nearest
-block boundary and cuts the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
-the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
-frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
+block boundary and cuts the block context there, so the scene changes cleanly). The global prompt is
+appended to every timed text and fills the gaps between timed prompts. A block of frames is conditioned
+on the mean of the weights of the frames it covers, so every distinct text is encoded once and blocks
+only mix embeddings.
 """
 
 from __future__ import annotations
