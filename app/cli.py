@@ -134,7 +134,8 @@ def video_params(args: argparse.Namespace) -> dict[str, Any]:
     params: dict[str, Any] = {
         "prompt": args.prompt or "", "negative_prompt": args.negative_prompt, "fps": args.fps,
         "width": args.width, "height": args.height, "seed": args.seed, "model": args.model,
-        "mode": args.mode or ("dualparal" if args.prompt_at else "full"), "workers": args.workers}
+        "mode": args.mode or ("dualparal" if args.prompt_at else "full"), "workers": args.workers,
+        "transition_curve": args.transition_curve}
     for flag in ("seconds", "frames", "steps", "guidance", "block_frames", "context_frames"):
         if getattr(args, flag) is not None:
             params[flag] = getattr(args, flag)
@@ -195,6 +196,13 @@ def cmd_soundscape_render(args: argparse.Namespace) -> int:
 
 
 def cmd_spatial_render(args: argparse.Namespace) -> int:
+    from engine.audio.spatial.spec import SPATIAL_RENDERERS
+
+    try:
+        SPATIAL_RENDERERS.check(args.format, "--format")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     params: dict[str, Any] = {"scene_path": str(Path(args.scene).resolve()), "format": args.format,
                               "output": f"render{out.suffix or '.wav'}", "verify": args.verify,
@@ -462,6 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a prompt from SECONDS on (repeatable): a multi-prompt long video")
     video.add_argument("--transition", type=float, default=0.5, help="seconds of blending between prompts")
     video.add_argument("--hard-cut", action="store_true", help="cut between timed prompts instead of blending")
+    video.add_argument("--transition-curve", default="linear",
+                       help="how prompts blend: linear, smoothstep, cosine, cut or a plugin's transition")
     video.add_argument("--negative-prompt", default="")
     length = video.add_mutually_exclusive_group()
     length.add_argument("--seconds", type=float)
@@ -488,7 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = soundscape_sub.add_parser("search", help="rank masker x gain by predicted pleasantness")
     search.add_argument("--soundscape", required=True, help="recording of the place")
     search.add_argument("--maskers", action="append", default=[], metavar="DIR",
-                        help="a folder of your own maskers (repeatable); the builtin bank is always searched")
+                        help="a folder of your own maskers (repeatable); the bank (masker-source plugins) is searched too")
     search.add_argument("--snr", type=_snr_range, default=(-6.0, 6.0, 0.5), metavar="LOW:HIGH:STEP",
                         help="soundscape-to-masker ratios in dB (default -6:6:0.5)")
     search.add_argument("--top", type=int, default=10)
@@ -517,8 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     spatial_sub = spatial.add_subparsers(dest="spatial_command", required=True)
     spatial_render = spatial_sub.add_parser("render", help="render SCENE.json to a WAV file")
     spatial_render.add_argument("scene")
-    spatial_render.add_argument("--format", choices=("binaural", "foa", "stereo", "mic", "foa_binaural"),
-                                default="binaural")
+    spatial_render.add_argument("--format", default="binaural",
+                                help="binaural, foa, stereo, mic, foa_binaural or an enabled plugin's format")
     spatial_render.add_argument("--out", required=True)
     spatial_render.add_argument("--annotations", help="also write the DCASE metadata CSV here")
     spatial_render.add_argument("--verify", action="store_true", help="localise the render, print the metrics")

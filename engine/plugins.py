@@ -25,6 +25,7 @@ import sys
 import tomllib
 import traceback
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +38,10 @@ ENTRY_POINT_GROUP = "noiseloom.plugins"
 MANIFEST = "noiseloom.toml"
 
 EXTENSION_POINTS: dict[str, str] = {
-    "noise_initialisers": "engine",  # engine.video.noise.make_initialiser
+    "noise_initialisers": "engine",  # engine.video.noise.NOISE_INITIALISERS
+    "prompt_transitions": "engine",  # engine.video.transitions.PROMPT_TRANSITIONS
+    "masker_sources": "engine",      # engine.audio.soundscape.maskers.index_maskers
+    "spatial_renderers": "engine",   # engine.audio.spatial.spec.SPATIAL_RENDERERS
     "job_kinds": "engine",           # register_enabled_job_kinds
     "exporters": "app",              # app.plugin_host, noiseloom export/import
     "app_panels": "app",             # app.plugin_host
@@ -46,6 +50,7 @@ EXTENSION_POINTS: dict[str, str] = {
 
 _MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _BUILTIN_FOLDER = Path(__file__).resolve().parents[1] / "plugins"
+CORE = "noiseloom"  # the provider named on the core's own registry entries
 
 
 class ContributionModel(BaseModel):
@@ -239,11 +244,8 @@ class PluginManager:
             plugin = self.plugins[contribution.plugin]
             if plugin.import_root is not None and str(plugin.import_root) not in sys.path:
                 sys.path.append(str(plugin.import_root))
-            module_name, attribute = contribution.python.split(":")
             try:
-                target: Any = importlib.import_module(module_name)
-                for part in attribute.split("."):
-                    target = getattr(target, part)
+                target = import_object(contribution.python)
             except Exception as exc:  # isolate any failure of plugin code
                 self.disable_with_error(plugin.name, traceback.format_exc())
                 raise PluginError(f"plugin {plugin.name!r} failed to load {contribution.point} "
@@ -261,6 +263,88 @@ class PluginManager:
         if name in self.plugins:
             self.plugins[name].enabled = False
             self.plugins[name].error = error
+
+
+def import_object(python: str) -> Any:
+    """The object a ``module:attribute`` path names (the attribute may be dotted)."""
+    module_name, attribute = python.split(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def discovered() -> PluginManager:
+    """A plugin manager that has read every manifest (no plugin code imported)."""
+    manager = PluginManager()
+    manager.discover()
+    return manager
+
+
+class ExtensionRegistry:
+    """One extension point as a registry of named entries: the core's own, registered under the same
+    interface as plugins' contributions, then the contributions of enabled plugins (a plugin cannot
+    replace a core entry). Names are known from manifests alone; an entry's object is imported only
+    when it is used, and a plugin that fails to load is disabled with its traceback (``load`` then
+    raises a ``ValueError`` naming the field, which a job spec turns into a 422 error).
+    """
+
+    def __init__(self, point: str, what: str, core: Mapping[str, tuple[str, str]] | None = None):
+        if point not in EXTENSION_POINTS:
+            raise KeyError(f"unknown extension point {point!r}")
+        self.point, self.what = point, what
+        self._core = {name: Contribution(CORE, point, name, title, python, {})
+                      for name, (python, title) in (core or {}).items()}
+
+    @property
+    def core_names(self) -> list[str]:
+        return list(self._core)
+
+    def entries(self, manager: PluginManager | None = None) -> dict[str, Contribution]:
+        """Every usable entry by name: the core's first, then enabled plugins' in discovery order."""
+        found = dict(self._core)
+        for contribution in (manager or discovered()).contributions(self.point):
+            found.setdefault(contribution.id, contribution)
+        return found
+
+    def names(self, manager: PluginManager | None = None) -> list[str]:
+        return list(self.entries(manager))
+
+    def check(self, name: str, field: str, manager: PluginManager | None = None) -> str:
+        """``name`` when it is registered, else a ``ValueError`` naming ``field`` and the known names."""
+        self._entry(name, field, manager)
+        return name
+
+    def _entry(self, name: str, field: str, manager: PluginManager | None) -> Contribution:
+        entries = self.entries(manager)
+        if name not in entries:
+            raise ValueError(f"{field}: no {self.what} {name!r}; available: {', '.join(entries)} "
+                             "(a plugin's must be enabled: noiseloom plugins enable NAME)")
+        return entries[name]
+
+    def load(self, name: str, field: str, manager: PluginManager | None = None) -> Any:
+        """The object registered as ``name``; a ``ValueError`` naming ``field`` when it is unknown or its
+        plugin fails to load (the plugin is then disabled with its traceback)."""
+        manager = manager or discovered()
+        entry = self._entry(name, field, manager)
+        if entry.plugin == CORE:
+            return import_object(entry.python)
+        try:
+            return manager.load(entry)
+        except PluginError as exc:
+            raise ValueError(f"{field}: {exc}") from None
+
+    def load_plugins(self, manager: PluginManager | None = None) -> tuple[list[tuple[Contribution, Any]], list[str]]:
+        """Every enabled plugin's object: (contribution, object) pairs, and the failures' messages
+        (those plugins are disabled; the caller goes on without them)."""
+        manager = manager or discovered()
+        loaded, failures = [], []
+        for contribution in manager.contributions(self.point):
+            try:
+                loaded.append((contribution, manager.load(contribution)))
+            except PluginError as exc:
+                failures.append(str(exc))
+        return loaded, failures
 
 
 def _api_mismatch(plugin: Plugin) -> str:

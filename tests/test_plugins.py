@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,26 +14,13 @@ import pytest
 from app.engine_api import EngineAPI
 from app.engine_process import LocalEngine
 from engine.plugins import API_VERSION, PluginError, PluginManager
+from tests.plugin_folders import write_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _write_plugin(folder: Path, name: str, module_body: str, api_version: int = API_VERSION) -> Path:
-    package = folder / name
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "impl.py").write_text(textwrap.dedent(module_body))
-    (package / "noiseloom.toml").write_text(textwrap.dedent(f"""
-        name = "{name}"
-        version = "0.2.0"
-        api_version = {api_version}
-        runs_in = ["engine"]
-        [[contributes.noise_initialisers]]
-        id = "{name}.init"
-        title = "Noise from {name}"
-        python = "{name}.impl:make_noise"
-    """))
-    return package
+    return write_plugin(folder, name, "noise_initialisers", {f"{name}.init": "make_noise"}, module_body, api_version)
 
 
 @pytest.fixture

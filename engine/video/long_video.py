@@ -56,12 +56,12 @@ class LoadedParts:
 
 def long_request(params: VideoGenerateParams, model: models.VideoModel) -> LongVideoRequest:
     """The DualParal request of ``params`` for ``model`` (frame count rounded to what its VAE makes)."""
-    timed = tuple(TimedPrompt(p.start, p.end, p.text, p.transition, p.hard_cut,
+    timed = tuple(TimedPrompt(p.start, p.end, p.text, p.transition, p.hard_cut, p.curve,
                               tuple((k.param, k.time, k.value) for k in p.keyframes)) for p in params.prompts)
     block = params.block_frames or DEFAULT_BLOCK_FRAMES
     context = params.context_frames if params.context_frames is not None else min(DEFAULT_CONTEXT_FRAMES, block)
     return LongVideoRequest(
-        prompts=PromptTimeline(params.prompt, timed), num_frames=model.frames_for(params.total_frames()),
+        prompts=PromptTimeline(params.prompt, timed, params.transition_curve), num_frames=model.frames_for(params.total_frames()),
         height=params.height, width=params.width, steps=params.steps, guidance=params.guidance,
         seed=params.seed, fps=params.fps, block_frames=block, context_frames=context, mode=params.mode,
         negative_prompt=params.negative_prompt, noise=params.noise, noise_options=dict(params.noise_options))
@@ -98,7 +98,8 @@ def run_long(params: VideoGenerateParams, ctx: JobContext, model: models.VideoMo
                 first_frames_at.append(time.perf_counter() - started)
             end = out.start_frame + len(out.frames)
             ctx.emit("block_done", {"block": out.block, "frames": [out.start_frame, end],
-                                    "start": out.start_s, "end": out.end_s, "reused": out.reused})
+                                    "start": out.start_s, "end": out.end_s, "reused": out.reused,
+                                    "prompts": {text: round(w, 6) for text, w in out.weights.items()}})
             ctx.preview(out.frames[-1], {"block": out.block, "frame": end - 1, "final": True})
             fraction = end / request.num_frames
             ctx.progress(0.05 + 0.9 * fraction, f"block {out.block + 1} done ({end}/{request.num_frames} frames)")

@@ -13,7 +13,11 @@ from typing import Any, Protocol
 
 import torch
 
+from engine.plugins import ExtensionRegistry
+
 BUILTIN = "pool"
+NOISE_INITIALISERS = ExtensionRegistry("noise_initialisers", "noise initialiser", {
+    BUILTIN: ("engine.video.noise:pool_initialiser", "FreeNoise-style shuffles of one shared pool")})
 
 
 class NoiseInitialiser(Protocol):
@@ -48,21 +52,14 @@ class NoisePool:
         return self.pool[:, order].unsqueeze(0).clone()
 
 
+def pool_initialiser(seed: int, channels: int, height: int, width: int, options: dict[str, Any]) -> NoisePool:
+    """The built-in ``pool`` initialiser; ``options["pool_frames"]`` frames in the pool."""
+    return NoisePool(seed, channels, height, width, int(options["pool_frames"]))
+
+
 def make_initialiser(name: str, options: dict[str, Any], seed: int, channels: int, height: int, width: int,
                      pool_frames: int) -> NoiseInitialiser:
     """The initialiser called ``name``: ``pool`` (built in) or an enabled plugin's contribution."""
-    if name == BUILTIN:
-        return NoisePool(seed, channels, height, width, pool_frames)
-    from engine.plugins import PluginError, PluginManager
-
-    manager = PluginManager()
-    manager.discover()
-    found = {c.id: c for c in manager.contributions("noise_initialisers")}
-    if name not in found:
-        raise ValueError(f"noise: no noise initialiser {name!r}; available: {', '.join([BUILTIN, *sorted(found)])} "
-                         "(enable its plugin with noiseloom plugins enable)")
-    try:
-        factory = manager.load(found[name])
-    except PluginError as exc:
-        raise ValueError(f"noise: {exc}") from None
-    return factory(seed, channels, height, width, dict(options))
+    factory = NOISE_INITIALISERS.load(name, "noise")
+    options = {"pool_frames": pool_frames, **options} if name == BUILTIN else dict(options)
+    return factory(seed, channels, height, width, options)

@@ -1,12 +1,14 @@
 """Prompt timelines: a global prompt plus timed prompts, turned into per-block conditioning weights.
 
 A timeline says which text holds at each moment of the video. Between two neighbouring segments the
-conditioning blends linearly over the incoming prompt's ``transition`` seconds, centred on the
-boundary (FreeNoise-style prompt interpolation: the embeddings themselves are interpolated); a
-``hard_cut`` boundary switches at once (the sampler moves it to the nearest block boundary and cuts
-the block context there, so the scene changes cleanly). The global prompt is appended to every timed text and fills
-the gaps between timed prompts. A block of frames is conditioned on the mean of the weights of the
-frames it covers, so every distinct text is encoded once and blocks only mix embeddings.
+conditioning blends over the incoming prompt's ``transition`` seconds, centred on the boundary
+(FreeNoise-style prompt interpolation: the embeddings themselves are interpolated), along the incoming
+prompt's transition curve (``engine.video.transitions``: linear by default, or an ease, or a plugin's);
+a ``hard_cut`` boundary (or the ``cut`` curve) switches at once (the sampler moves it to the nearest
+block boundary and cuts the block context there, so the scene changes cleanly). The global prompt is
+appended to every timed text and fills the gaps between timed prompts. A block of frames is conditioned
+on the mean of the weights of the frames it covers, so every distinct text is encoded once and blocks
+only mix embeddings.
 
 A timed prompt's keyframes (the job language's ``keyframe_value`` curves) set its guidance scale and its
 weight over time: a weight w scales the prompt's share of the blend and gives the rest to the negative
@@ -19,22 +21,25 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 
 from engine.video.spec import keyframe_value
+from engine.video.transitions import DEFAULT, PROMPT_TRANSITIONS, Transition, incoming_weight, is_hard_cut
 
 
 @dataclass(frozen=True)
 class TimedPrompt:
-    """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds."""
+    """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds along
+    the transition ``curve`` (a registered name; ``None``: the timeline's default)."""
 
     start: float
     end: float
     text: str
     transition: float = 0.5
     hard_cut: bool = False
+    curve: str | None = None
     keyframes: tuple[tuple[str, float, float], ...] = ()  # (param, seconds from start, value)
 
     def __post_init__(self) -> None:
@@ -45,8 +50,7 @@ class TimedPrompt:
         if self.transition < 0:
             raise ValueError(f"timed prompt {self.text!r}: transition must be >= 0 seconds")
 
-
-    def curve(self, param: str, t: float, default: float) -> float:
+    def keyed(self, param: str, t: float, default: float) -> float:
         """This prompt's ``param`` at video time ``t`` (``default`` without keyframes of it)."""
         points = [(self.start + time, value) for name, time, value in self.keyframes if name == param]
         return keyframe_value(points, t, default)
@@ -59,22 +63,42 @@ class _Segment:
     text: str
     transition: float
     hard_cut: bool
+    curve: str
     source: TimedPrompt | None = None   # the timed prompt that holds here (its keyframes)
 
-    def curve(self, param: str, t: float, default: float) -> float:
-        return default if self.source is None else self.source.curve(param, t, default)
+    def keyed(self, param: str, t: float, default: float) -> float:
+        return default if self.source is None else self.source.keyed(param, t, default)
 
 
 @dataclass(frozen=True)
 class PromptTimeline:
-    """A global prompt and timed prompts; where timed prompts overlap, the later start wins."""
+    """A global prompt and timed prompts; where timed prompts overlap, the later start wins.
+    ``default_curve`` is the transition curve of prompts without their own (and of the global prompt)."""
 
     global_prompt: str = ""
     timed: tuple[TimedPrompt, ...] = ()
+    default_curve: str = DEFAULT
+    _curves: dict[str, Transition] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.global_prompt.strip() and not self.timed:
             raise ValueError("prompts: give a global prompt or at least one timed prompt")
+
+    def __getstate__(self) -> dict:
+        """Pickled (for a spawned worker) without the imported curves: the worker imports its own."""
+        return {**self.__dict__, "_curves": {}}
+
+    def _curve_name(self, prompt: TimedPrompt) -> str:
+        return prompt.curve or self.default_curve
+
+    def _transition(self, name: str) -> Transition:
+        """The registered transition ``name`` (imported once per timeline)."""
+        if name not in self._curves:
+            self._curves[name] = PROMPT_TRANSITIONS.load(name, "curve")
+        return self._curves[name]
+
+    def _cuts(self, prompt: TimedPrompt) -> bool:
+        return prompt.hard_cut or is_hard_cut(self._transition(self._curve_name(prompt)))
 
     def _compose(self, local: str) -> str:
         glob = self.global_prompt.strip()
@@ -89,19 +113,21 @@ class PromptTimeline:
             active = [p for p in self.timed if p.start <= mid < p.end]
             if active:
                 p = max(active, key=lambda q: q.start)
-                seg = _Segment(a, b, self._compose(p.text), p.transition, p.hard_cut, p)
+                seg = self._segment(a, b, p, self._compose(p.text))
             elif self.global_prompt.strip():
-                seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False)
+                seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False, self.default_curve)
             else:
                 nearest = min(self.timed, key=lambda q: min(abs(q.start - mid), abs(q.end - mid)))
-                seg = _Segment(a, b, self._compose(nearest.text), nearest.transition, nearest.hard_cut,
-                               nearest)
+                seg = self._segment(a, b, nearest, self._compose(nearest.text))
             last = segments[-1] if segments else None
             if last is not None and last.text == seg.text and _same_curves(last.source, seg.source):
                 segments[-1] = replace(last, end=b)
             else:
                 segments.append(seg)
         return segments
+
+    def _segment(self, start: float, end: float, prompt: TimedPrompt, text: str) -> _Segment:
+        return _Segment(start, end, text, prompt.transition, self._cuts(prompt), self._curve_name(prompt), prompt)
 
     def texts(self, duration: float) -> list[str]:
         """The distinct texts the video of ``duration`` seconds uses, in order of appearance."""
@@ -114,11 +140,13 @@ class PromptTimeline:
         seg = segments[i]
         shares: list[tuple[_Segment, float]] = []
         if i > 0 and not seg.hard_cut and t - seg.start < seg.transition / 2:
-            shares.append((segments[i - 1], 0.5 - (t - seg.start) / seg.transition))
+            progress = 0.5 + (t - seg.start) / seg.transition
+            shares.append((segments[i - 1], 1.0 - self._incoming(seg, progress)))
         if i + 1 < len(segments):
             nxt = segments[i + 1]
             if not nxt.hard_cut and seg.end - t < nxt.transition / 2:
-                shares.append((nxt, 0.5 - (seg.end - t) / nxt.transition))
+                progress = 0.5 - (seg.end - t) / nxt.transition
+                shares.append((nxt, self._incoming(nxt, progress)))
         shares.append((seg, max(1.0 - sum(share for _, share in shares), 0.0)))
         total = sum(share for _, share in shares)
         return [(s, share / total) for s, share in shares if share > 0]
@@ -128,12 +156,16 @@ class PromptTimeline:
         keyframes (what is left below 1 belongs to the negative prompt)."""
         weights: dict[str, float] = {}
         for seg, share in self._shares_at(t, duration):
-            weights[seg.text] = weights.get(seg.text, 0.0) + share * seg.curve("weight", t, 1.0)
+            weights[seg.text] = weights.get(seg.text, 0.0) + share * seg.keyed("weight", t, 1.0)
         return weights
 
     def guidance_at(self, t: float, duration: float, default: float) -> float:
         """The guidance scale at time ``t``: the blend of the active prompts' guidance keyframes."""
-        return sum(share * seg.curve("guidance", t, default) for seg, share in self._shares_at(t, duration))
+        return sum(share * seg.keyed("guidance", t, default) for seg, share in self._shares_at(t, duration))
+
+    def _incoming(self, segment: _Segment, progress: float) -> float:
+        """The share of ``segment``'s text at ``progress`` (0..1) through the transition into it."""
+        return incoming_weight(self._transition(segment.curve), segment.curve, progress)
 
     def hard_cuts(self, duration: float) -> list[float]:
         """The times of the boundaries that switch at once."""
@@ -144,14 +176,14 @@ class PromptTimeline:
         def snap(t: float) -> float:
             return min(boundaries, key=lambda b: abs(b - t))
 
-        cuts = {p.start for p in self.timed if p.hard_cut}
+        cuts = {p.start for p in self.timed if self._cuts(p)}
         timed = []
         for p in self.timed:
-            start = snap(p.start) if p.hard_cut else p.start
+            start = snap(p.start) if self._cuts(p) else p.start
             end = snap(p.end) if p.end in cuts else p.end
             if end > start:
                 timed.append(replace(p, start=start, end=end))
-        return PromptTimeline(self.global_prompt, tuple(timed))
+        return PromptTimeline(self.global_prompt, tuple(timed), self.default_curve)
 
     def span_weights(self, frame_times: Sequence[float], duration: float) -> dict[str, float]:
         """The mean blend over the given frame times (the conditioning of a block covering them)."""

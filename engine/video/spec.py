@@ -16,9 +16,11 @@ import itertools
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
+from engine.video.transitions import DEFAULT as DEFAULT_TRANSITION
+from engine.video.transitions import PROMPT_TRANSITIONS
 
 SIZE_MULTIPLE = 16  # every supported model: VAE factor x transformer patch (Wan 8 x 2, builtin 4 x 4)
 MAX_SECONDS = 3600.0
@@ -69,6 +71,13 @@ class TimedPrompt(Params):
     hard_cut: bool = Field(False, description="switch to this prompt at once instead of blending")
     keyframes: list[PromptKeyframe] = Field(default_factory=list, max_length=1000,
                                             description="guidance or weight of this prompt over its time")
+    curve: str | None = Field(None, min_length=1, max_length=100,
+                              description="this prompt's transition curve (default: the job's transition_curve)")
+
+    @field_validator("curve")
+    @classmethod
+    def _known_curve(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else PROMPT_TRANSITIONS.check(value, info.field_name)
 
     @model_validator(mode="after")
     def _ordered(self) -> TimedPrompt:
@@ -113,14 +122,22 @@ class VideoGenerateParams(Params):
                        description="initial noise: 'pool' (FreeNoise-style shared pool) or a plugin's "
                                    "noise initialiser, e.g. 'flow-warp', 'freenoise', 'look-back'")
     noise_options: dict[str, Any] = Field(default_factory=dict, description="the noise initialiser's options")
+    transition_curve: str = Field(DEFAULT_TRANSITION, min_length=1, max_length=100,
+                                  description="how prompts blend into each other: 'linear', 'smoothstep', "
+                                              "'cosine', 'cut' or a plugin's prompt transition")
     regenerate_from: float | None = Field(None, ge=0.0, le=MAX_SECONDS,
                                           description="seconds: reuse reuse_job's blocks wholly before this time")
     reuse_job: str | None = Field(None, pattern=r"^[0-9a-f]{16}$",
                                   description="the earlier job (same settings) whose cached blocks to reuse")
 
+    @field_validator("transition_curve")
+    @classmethod
+    def _known_transition(cls, value: str, info: ValidationInfo) -> str:
+        return PROMPT_TRANSITIONS.check(value, info.field_name)
+
     @field_validator("width", "height")
     @classmethod
-    def _multiple(cls, value: int, info) -> int:
+    def _multiple(cls, value: int, info: ValidationInfo) -> int:
         if value % SIZE_MULTIPLE:
             lower = max(SIZE_MULTIPLE, value - value % SIZE_MULTIPLE)
             raise ValueError(f"{info.field_name} {value} is not a multiple of {SIZE_MULTIPLE}; "

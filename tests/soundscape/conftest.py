@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from engine.audio.soundscape.synthesis import RECIPES, SAMPLE_RATE, render_masker, traffic
+from engine.audio.soundscape.synthesis import SAMPLE_RATE, traffic
+from plugins.procedural_maskers.recipes import RECIPES, render_masker
+
+
+@pytest.fixture(autouse=True)
+def _default_plugins(tmp_path_factory, monkeypatch):
+    """Every test sees the plugins' default state (the built-in ones enabled), not the user's."""
+    monkeypatch.setenv("NOISELOOM_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("NOISELOOM_PLUGIN_PATH", "")
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,15 @@
-"""The builtin masker bank, its manifest, and indexing users' folders."""
+"""The shipped masker bank (the procedural-maskers plugin's renders), its manifest, and indexing users' folders."""
 
 import json
 
 import numpy as np
 import soundfile as sf
 
-from engine.audio.soundscape.maskers import BUILTIN_MASKER_DIR, index_folder, index_maskers
-from engine.audio.soundscape.synthesis import RECIPES, render_masker
+from engine.audio.soundscape.maskers import index_folder, index_maskers
+from engine.resources import resource_path
+from plugins.procedural_maskers.recipes import RECIPES, render_masker
+
+BUILTIN_MASKER_DIR = resource_path("maskers")
 
 
 def test_builtin_bank_matches_its_manifest():

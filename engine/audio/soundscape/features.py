@@ -37,10 +37,14 @@ class BandFeatures:
     channels: int = 1
 
 
+def cache_root() -> Path:
+    """``$NOISELOOM_CACHE_DIR``, else ``~/.cache/noiseloom``."""
+    return Path(os.environ.get("NOISELOOM_CACHE_DIR") or Path.home() / ".cache" / "noiseloom")
+
+
 def default_cache_dir() -> Path:
-    """``$NOISELOOM_CACHE_DIR/soundscape-features``, else ``~/.cache/noiseloom/soundscape-features``."""
-    root = os.environ.get("NOISELOOM_CACHE_DIR") or str(Path.home() / ".cache" / "noiseloom")
-    return Path(root) / "soundscape-features"
+    """``soundscape-features`` in the cache root."""
+    return cache_root() / "soundscape-features"
 
 
 def file_hash(path: str | os.PathLike[str]) -> str:

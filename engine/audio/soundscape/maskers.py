@@ -1,4 +1,11 @@
-"""The masker bank: the builtin synthesised maskers and users' folders of WAV/FLAC files.
+"""The masker bank: the maskers of masker sources (plugins) and users' folders of WAV/FLAC files.
+
+A masker source is an enabled plugin's ``masker_sources`` contribution: a callable that yields
+``SourcedMasker``s, each a file or audio made on demand (rendered once into the cache and indexed from
+there). The built-in plugin ``procedural-maskers`` contributes the shipped synthesised bank;
+disabling it removes those maskers and nothing else. A source that fails (on import or while it
+yields) is disabled with its traceback and reported in ``MaskerIndex.problems``; the others are
+indexed as usual.
 
 A folder may hold a ``manifest.json`` (``{"maskers": [{"name", "class", "file", "duration_s",
 "sample_rate", "licence", "source"}, ...]}``); files without an entry are indexed too, their class
@@ -8,16 +15,22 @@ reported in ``MaskerIndex.problems``; a bad file never stops the search.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
-from engine.resources import resource_path
+from engine.audio.io import write_audio
+from engine.audio.soundscape.features import cache_root
+from engine.plugins import Contribution, ExtensionRegistry, PluginManager, discovered
 
-BUILTIN_MASKER_DIR = resource_path("maskers")
+MASKER_SOURCES = ExtensionRegistry("masker_sources", "masker source")
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
 MIN_MASKER_S = 1.0
 
@@ -31,6 +44,19 @@ class Masker:
     sample_rate: int
     licence: str = "unknown"
     source: str = "user file"
+
+
+@dataclass(frozen=True)
+class SourcedMasker:
+    """A masker a masker source offers: a ``file``, or ``render() -> (samples, sample_rate)``, called
+    only when the cache has no copy for this ``name`` and ``source`` (change ``source`` to re-render)."""
+
+    name: str
+    masker_class: str
+    licence: str
+    source: str
+    file: str | os.PathLike[str] | None = None
+    render: Callable[[], tuple[np.ndarray, int]] | None = None
 
 
 @dataclass
@@ -62,6 +88,50 @@ def _manifest_entries(folder: Path) -> dict[str, dict]:
         return {}
     data = json.loads(manifest.read_text())
     return {str((folder / e["file"]).resolve()): e for e in data.get("maskers", [])}
+
+
+def rendered_masker_dir() -> Path:
+    """Where maskers that sources render are kept: ``masker-sources`` in the cache root."""
+    return cache_root() / "masker-sources"
+
+
+def _entry_file(offer: SourcedMasker, provider: str) -> Path:
+    if (offer.file is None) == (offer.render is None):
+        raise ValueError(f"masker {offer.name!r}: give a file or a render function, not both or neither")
+    if offer.file is not None:
+        return Path(offer.file)
+    digest = hashlib.sha256(offer.source.encode()).hexdigest()[:16]
+    path = rendered_masker_dir() / provider / f"{offer.name}-{digest}.flac"
+    if not path.is_file():
+        samples, rate = offer.render()
+        write_audio(path, samples, rate, subtype="PCM_16")
+    return path
+
+
+def index_source(contribution: Contribution, offers: Callable[[], Iterable[SourcedMasker]],
+                 index: MaskerIndex, manager: PluginManager) -> None:
+    """Index what one masker source offers; if its code raises, its plugin is disabled with the
+    traceback, the failure goes to ``index.problems`` and none of its maskers are indexed."""
+    provider = f"{contribution.plugin}/{contribution.id}"
+    found: list[tuple[SourcedMasker, Path]] = []
+    try:
+        for offer in offers():
+            found.append((offer, _entry_file(offer, provider)))
+    except Exception as exc:  # isolate any failure of plugin code
+        manager.disable_with_error(contribution.plugin, traceback.format_exc())
+        index.problems.append({"path": f"masker source {provider}", "reason": (
+            f"{type(exc).__name__}: {exc}; plugin {contribution.plugin!r} has been disabled")})
+        return
+    taken = {m.name for m in index.maskers}
+    for offer, path in found:
+        try:
+            duration, rate = _probe(path)
+        except ValueError as exc:
+            index.problems.append({"path": str(path), "reason": str(exc)})
+            continue
+        name = offer.name if offer.name not in taken else f"{contribution.plugin}/{offer.name}"
+        taken.add(name)
+        index.maskers.append(Masker(name, offer.masker_class, str(path), duration, rate, offer.licence, offer.source))
 
 
 def index_folder(folder: str | os.PathLike[str], index: MaskerIndex | None = None) -> MaskerIndex:
@@ -100,13 +170,20 @@ def index_folder(folder: str | os.PathLike[str], index: MaskerIndex | None = Non
     return index
 
 
-def index_maskers(folders: list[str] | None = None, include_builtin: bool = True) -> MaskerIndex:
-    """The builtin bank (unless ``include_builtin`` is false) plus every folder in ``folders``."""
+def index_maskers(folders: list[str] | None = None, include_builtin: bool = True,
+                  manager: PluginManager | None = None) -> MaskerIndex:
+    """The bank (the maskers of enabled masker sources, unless ``include_builtin`` is false) plus every
+    folder in ``folders``."""
     index = MaskerIndex()
     if include_builtin:
-        index_folder(BUILTIN_MASKER_DIR, index)
+        manager = manager or discovered()
+        loaded, failures = MASKER_SOURCES.load_plugins(manager)
+        index.problems += [{"path": "masker sources", "reason": failure} for failure in failures]
+        for contribution, offers in loaded:
+            index_source(contribution, offers, index, manager)
     for folder in folders or []:
         index_folder(folder, index)
     if not index.maskers:
-        raise ValueError("maskers: no usable masker files found; add WAV/FLAC files to the masker folder")
+        raise ValueError("maskers: no usable masker files found; add WAV/FLAC files to a masker folder, or "
+                         "enable a masker source (noiseloom plugins enable procedural-maskers)")
     return index

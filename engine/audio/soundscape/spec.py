@@ -23,7 +23,8 @@ class Calibration(Params):
 class SoundscapeSearchParams(Params):
     soundscape: str = Field(..., min_length=1, description="recording of the place (WAV/FLAC/OGG...)")
     maskers: list[str] = Field(default_factory=list, description="extra folders of WAV/FLAC maskers")
-    include_builtin: bool = Field(True, description="also search the builtin synthesised masker bank")
+    include_builtin: bool = Field(True, description="also search the masker bank: the maskers of enabled "
+                                                     "masker-source plugins (the procedural bank by default)")
     only: list[str] = Field(default_factory=list, description="search only these masker names (all if empty)")
     snr_min_db: float = Field(-6.0, ge=-60.0, le=60.0, description="lowest soundscape-to-masker ratio (ARAUS)")
     snr_max_db: float = Field(6.0, ge=-60.0, le=60.0, description="highest soundscape-to-masker ratio")

@@ -208,17 +208,3 @@ def diffuse_mixing_filters(encoder: Encoder, nfft: int = 512, points: int = 800)
     filters = np.fft.irfft(factor.transpose(1, 2, 0), nfft, axis=-1)
     return (np.roll(filters, nfft // 2, axis=-1) * np.hanning(nfft)).astype(np.float32)
 
-
-def make_encoder(fmt: str, sample_rate: int, hrtf: HrtfSet | None = None, stereo_itd: bool = True) -> Encoder:
-    """The encoder of an output format (``binaural`` needs ``hrtf`` at ``sample_rate``)."""
-    if fmt == "binaural":
-        if hrtf is None:
-            raise ValueError("binaural rendering needs an HRTF set")
-        return BinauralEncoder(hrtf)
-    if fmt == "foa":
-        return FoaEncoder()
-    if fmt == "stereo":
-        return StereoEncoder(sample_rate, itd=stereo_itd)
-    if fmt == "mic":
-        return MicArrayEncoder(sample_rate)
-    raise ValueError(f"format must be one of binaural, foa, stereo, mic; got {fmt!r}")

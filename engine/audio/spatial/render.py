@@ -21,8 +21,8 @@ import numpy as np
 import soundfile as sf
 from scipy import fft as sfft
 
-from engine.audio.spatial.encoders import Encoder, make_encoder
-from engine.audio.spatial.foa_decode import decode_stream
+from engine.audio.spatial.encoders import Encoder
+from engine.audio.spatial.formats import spatial_format
 from engine.audio.spatial.framefilter import FrameFilter
 from engine.audio.spatial.propagation import SPEED_OF_SOUND, air_absorption_log_gain, distance_gain
 from engine.audio.spatial.room import RoomModel
@@ -39,7 +39,7 @@ BLOCK = 64 * HOP  # samples per processing block (~1.4 s)
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """How to render: output format and the physical effects to include."""
+    """How to render: output format (a registered name) and the physical effects to include."""
 
     fmt: str = "binaural"
     hrtf: str | None = None
@@ -88,12 +88,10 @@ class SceneRenderer:
         self.scene = scene
         self.options = options
         self.sample_rate = scene.sample_rate
-        needs_hrtf = options.fmt in ("binaural", "foa_binaural")
-        self._hrtf = load_hrtf(options.hrtf, self.sample_rate) if needs_hrtf else None
-        self._decode_foa = options.fmt == "foa_binaural"
-        encoded = "foa" if self._decode_foa else options.fmt
-        self.encoder: Encoder = make_encoder(encoded, self.sample_rate, self._hrtf, options.stereo_itd)
-        self.channels = 2 if self._decode_foa else self.encoder.channels
+        self.format = spatial_format(options.fmt)
+        self._hrtf = load_hrtf(options.hrtf, self.sample_rate) if self.format.needs_hrtf else None
+        self.encoder: Encoder = self.format.encoder(self.sample_rate, self._hrtf, options)
+        self.channels = self.format.decoded_channels if self.format.decode is not None else self.encoder.channels
         self.warnings = self._coverage_warnings()
         self.frames = int(round(scene.duration * self.sample_rate))
         self.direct = FrameFilter(HOP, self.encoder.taps, self.encoder.channels)
@@ -112,7 +110,7 @@ class SceneRenderer:
             self._sources.append(_SourceState(i, SourceStream(source, self.sample_rate, base_dir), trajectory, doppler))
 
     def _coverage_warnings(self) -> list[str]:
-        if self.options.fmt != "binaural":
+        if self._hrtf is None or self.format.decode is not None:  # decoded formats use fixed directions
             return []
         lowest = float(self._hrtf.directions[:, 1].min())
         below = sorted({s.name for s in self.scene.sources if any(k.elevation < lowest - 1 for k in s.trajectory)})
@@ -128,8 +126,8 @@ class SceneRenderer:
 
     def blocks(self, progress: Callable[[float], None] | None = None) -> Iterator[np.ndarray]:
         """The rendering, block by block, exactly ``frames`` samples in all."""
-        if self._decode_foa:
-            return decode_stream(self._encoded_blocks(progress), self.frames, self._hrtf)
+        if self.format.decode is not None:
+            return self.format.decode(self._encoded_blocks(progress), self.frames, self._hrtf)
         return self._encoded_blocks(progress)
 
     def _encoded_blocks(self, progress: Callable[[float], None] | None) -> Iterator[np.ndarray]:

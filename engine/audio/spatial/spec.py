@@ -28,6 +28,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from engine.plugins import ExtensionRegistry
+
 from engine.spec import JobKind, Params, register_kind
 
 SCENE_VERSION = 1
@@ -173,15 +175,26 @@ def keyframe_position(key: Keyframe, origin: list[float]) -> list[float]:
             origin[2] + key.distance * math.sin(el)]
 
 
+SPATIAL_RENDERERS = ExtensionRegistry("spatial_renderers", "output format", {
+    "binaural": ("engine.audio.spatial.formats:BINAURAL", "Binaural (measured HRTF)"),
+    "foa": ("engine.audio.spatial.formats:FOA", "First-order Ambisonics (AmbiX: ACN, SN3D)"),
+    "stereo": ("engine.audio.spatial.formats:STEREO", "Stereo (constant-power panning, optional ITD)"),
+    "mic": ("engine.audio.spatial.formats:MIC", "Tetrahedral mic array (DCASE MIC format)"),
+    "foa_binaural": ("engine.audio.spatial.formats:FOA_BINAURAL", "FOA decoded to binaural"),
+})
+
+
 class SpatialRenderParams(Params):
     """Render a scene to a WAV file, optionally with DCASE annotations and a localisation check."""
 
     scene_path: str | None = Field(None, min_length=1, description="a scene JSON file on the engine's machine")
     scene: Scene | None = Field(None, description="an inline scene (audio paths relative to audio_root)")
     audio_root: str | None = Field(None, description="folder that inline scenes' relative audio paths start from")
-    format: Literal["binaural", "foa", "stereo", "mic", "foa_binaural"] = Field(
-        "binaural", description="binaural (HRTF), foa (AmbiX ACN/SN3D), stereo (panning), mic (tetrahedral "
-                                "array), foa_binaural (FOA decoded to binaural through virtual loudspeakers)")
+    format: str = Field(
+        "binaural", min_length=1, max_length=100,
+        description="binaural (HRTF), foa (AmbiX ACN/SN3D), stereo (panning), mic (tetrahedral array), "
+                    "foa_binaural (FOA decoded to binaural through virtual loudspeakers), or a plugin's "
+                    "spatial renderer")
     output: str = Field("render.wav", min_length=1, description="output WAV file name in the job's folder")
     annotations: str | None = Field(None, min_length=1, description="also write DCASE metadata CSV with this name")
     verify: bool = Field(False, description="localise the render and report DOA error and SELD metrics")
@@ -201,10 +214,18 @@ class SpatialRenderParams(Params):
             raise ValueError(f"{info.field_name} must be a plain file name ending in {suffix}, got {value!r}")
         return value
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str, info: ValidationInfo) -> str:
+        return SPATIAL_RENDERERS.check(value, info.field_name)
+
     @model_validator(mode="after")
     def _one_scene(self) -> SpatialRenderParams:
         if (self.scene_path is None) == (self.scene is None):
             raise ValueError("give exactly one of 'scene_path' (a JSON file) or 'scene' (inline)")
+        if self.verify and self.format not in SPATIAL_RENDERERS.core_names:
+            raise ValueError(f"verify localises the core formats only ({', '.join(SPATIAL_RENDERERS.core_names)}), "
+                             f"not {self.format!r}: render without verify")
         if self.verify and self.verify_mode == "mixture" and self.format != "foa":
             raise ValueError(f"verify_mode 'mixture' needs format 'foa', not {self.format!r}")
         return self

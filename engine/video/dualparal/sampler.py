@@ -15,7 +15,7 @@ import copy
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -43,6 +43,7 @@ class BlockOutput:
     end_s: float
     latents: torch.Tensor  # (1, C, block_frames, h, w) final normalised latents
     reused: bool = False
+    weights: dict[str, float] = field(default_factory=dict)  # the block's prompt blend (text -> weight)
 
 
 @dataclass
@@ -225,7 +226,8 @@ class DualParalSampler:
         frames = self.decoder.decode(self.latents[k])[: end - start] if self.decoder is not None else np.zeros((0,))
         if self.cache is not None:
             self.cache.save(k, frames, self.latents[k], torch.stack(self.trajectory[k]), self.decoder.state())
-        on_block(BlockOutput(k, start, frames, start / self.fps, end / self.fps, self.latents[k]))
+        on_block(BlockOutput(k, start, frames, start / self.fps, end / self.fps, self.latents[k],
+                             weights=self.cond.weights(k)))
         if self.first_block_s is None:
             self.first_block_s = time.perf_counter() - self.started
         for store in (self.latents, self.schedulers, self.inputs):
@@ -246,7 +248,7 @@ class DualParalSampler:
             start, _ = self.spans[k]
             frames = record["frames"]
             on_block(BlockOutput(k, start, frames, start / self.fps, (start + len(frames)) / self.fps,
-                                 record["latents"], reused=True))
+                                 record["latents"], reused=True, weights=self.cond.weights(k)))
             if k == self.plan.first_block - 1:
                 self.trajectory[k] = list(record["tail_trajectory"].unbind(0))
                 if self.decoder is not None:
