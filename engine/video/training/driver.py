@@ -48,7 +48,7 @@ from engine.video.training.data import clip_tensor, examples, frame_batch, objec
 
 VAE_CLIPS_PER_STEP = 8  # one random frame of each
 VAE_GATE_EVERY = 250
-TRAIN_CLIPS = 4000
+TRAIN_CLIPS = 6000
 HELD_OUT_CLIPS = 256
 CHUNK = 500
 BATCH = 16
