@@ -62,7 +62,7 @@ OBJECT_WEIGHT = 8.0  # extra weight of object pixels in the autoencoder loss, fr
 OBJECT_WEIGHT_FROM = 2662  # the step where the run switched to the object-weighted loss
 
 
-VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (14000, 2.5e-4), (17000, 1e-4))  # (until step, lr); then 5e-5
+VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (7000, 2.5e-4), (10000, 1e-4))  # (until step, lr); then 5e-5
 
 
 def vae_lr(step: int) -> float:
