@@ -61,6 +61,18 @@ def test_search_output_and_araus_gain_convention(audio_dir, cache_dir):
         search(s, maskers, load_model(), cal)
 
 
+def test_loudness_interpolated_between_anchor_gains_stays_close_to_every_gain(audio_dir, cache_dir):
+    s = features_of_file(audio_dir / "street.wav", cache_dir=cache_dir)
+    maskers = [MaskerFeatures(name, "test", features_of_file(audio_dir / "maskers" / path, cache_dir=cache_dir))
+               for name, path in [("stream", "stream.wav"), ("thrush", "birds/thrush.flac")]]
+    cal = calibration_for_level(s, 65.0)
+    snr = np.arange(-6, 6.01, 0.5)
+    fast = search(s, maskers, load_model(), cal, snr_db=snr)["rows"]
+    exact = search(s, maskers, load_model(), cal, snr_db=snr, anchor_db=0.0)["rows"]
+    for name, tolerance in (("N5", 0.3), ("S", 0.005), ("isopl", 0.008), ("LAeq", 1e-9)):
+        assert max(abs(a[name] - b[name]) for a, b in zip(fast, exact, strict=True)) <= tolerance, name
+
+
 def test_feature_cache_is_keyed_by_content(audio_dir, cache_dir, tmp_path):
     import shutil
 
