@@ -61,7 +61,7 @@ def anchor_columns(levels: np.ndarray, anchor_db: float) -> np.ndarray:
     """Indices of ``levels`` (dB) to compute exactly: the extremes and points at most ``anchor_db`` apart."""
     order = np.argsort(levels, kind="stable")
     span = float(levels[order[-1]] - levels[order[0]])
-    count = int(np.ceil(span / anchor_db)) + 1 if anchor_db > 0 else levels.size
+    count = int(np.ceil(span / anchor_db)) + 1 if anchor_db > 0 and span > 0 else levels.size
     if count >= levels.size:
         return order
     targets = np.linspace(levels[order[0]], levels[order[-1]], count)
