@@ -142,11 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frame-s", type=float, default=0.25, help="analysis frame length of the search")
     ap.add_argument("--reference-cache", type=Path, default=default_cache_dir().parent / "soundscape-reference",
                     help="folder keeping mosqito results by content hash (delete it to recompute)")
+    ap.add_argument("--feature-cache", type=Path, default=None,
+                    help="feature cache to use (default: a new empty one, so that the cold time is measured)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     from scipy.stats import spearmanr
 
-    cache = Path(tempfile.mkdtemp(prefix="soundscape-bench-cache-"))
+    cache = args.feature_cache or Path(tempfile.mkdtemp(prefix="soundscape-bench-cache-"))
     t0 = time.perf_counter()
     index = index_maskers()
     s_feats = features_of_file(SOUNDSCAPE, args.frame_s, cache_dir=cache, what="soundscape")

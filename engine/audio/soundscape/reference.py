@@ -3,7 +3,8 @@
 Zwicker time-varying loudness (ISO 532-1) and DIN 45692 sharpness come from mosqito; LAeq, LCeq and
 the fast-weighted (125 ms) A levels come from IEC 61672 A/C-weighting filters (bilinear transform of
 the analogue prototypes) applied to the waveform. The signal is scaled to pascal with the calibration
-(dB SPL of a digital mean square of 1). Seconds per 30 s signal: this is for benchmarks and tiny tests.
+(dB SPL of a digital mean square of 1). About 2 CPU-seconds per second of signal: this is for
+benchmarks and tests.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def zwicker_time_varying(levels: list[np.ndarray], field: str = "free",
     remaining steps are mosqito's own functions in ``loudness_zwtv``'s order; the only change is that
     the per-band nonlinear temporal decay, a Python loop over time whose rows (bands) are independent,
     runs once for ``batch`` signals stacked row-wise instead of once per signal, which is several times
-    faster and gives identical results (``tests/soundscape/test_reference.py``).
+    faster and gives identical results (``tests/soundscape/test_reference.py``; the time axis is
+    ``loudness_zwtv``'s for signals whose length is a multiple of 0.5 ms, else within 0.5 ms of it).
     """
     from mosqito.sq_metrics.loudness.loudness_zwst._calc_slopes import _calc_slopes
     from mosqito.sq_metrics.loudness.loudness_zwst._main_loudness import _main_loudness
@@ -104,10 +106,3 @@ def indicators_of_pascal(signals_pa: list[np.ndarray], levels: list[np.ndarray],
             "S": float(np.mean(sharp)),
         })
     return results
-
-
-def reference_indicators(x: np.ndarray, sample_rate: int, calibration_db: float,
-                         field: str = "free") -> dict[str, float]:
-    """The indicators of ``indicators.INDICATORS`` for mono ``x`` (digital units), the standard way."""
-    x48 = pascal_at_reference_rate(x, sample_rate, calibration_db)
-    return indicators_of_pascal([x48], [iso_band_levels(x48)], field)[0]
