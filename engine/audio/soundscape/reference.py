@@ -3,7 +3,7 @@
 Zwicker time-varying loudness (ISO 532-1) and DIN 45692 sharpness come from mosqito; LAeq, LCeq and
 the fast-weighted (125 ms) A levels come from IEC 61672 A/C-weighting filters (bilinear transform of
 the analogue prototypes) applied to the waveform. The signal is scaled to pascal with the calibration
-(dB SPL of a digital mean square of 1). About 2 CPU-seconds per second of signal: this is for
+(dB SPL of a digital mean square of 1). About 0.6 CPU-seconds per second of signal: this is for
 benchmarks and tests.
 """
 
