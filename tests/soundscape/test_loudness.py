@@ -18,9 +18,11 @@ def random_spectra(n: int, seed: int = 0) -> np.ndarray:
 
 
 def test_core_loudness_equals_mosqito():
+    """Equal up to float32 rounding, the low-frequency level ranges (integer-dB steps) included."""
     spec = random_spectra(150)
-    np.testing.assert_allclose(core_loudness(spec), _main_loudness(spec, "free"), atol=1e-9)
-    np.testing.assert_allclose(core_loudness(spec, "diffuse"), _main_loudness(spec, "diffuse"), atol=1e-9)
+    spec[:11, :40] = np.round(spec[:11, :40])  # levels exactly on the range limits
+    for field in ("free", "diffuse"):
+        np.testing.assert_allclose(core_loudness(spec, field), _main_loudness(spec, field), rtol=2e-5, atol=2e-6)
 
 
 def test_total_loudness_and_sharpness_match_mosqito():
@@ -43,12 +45,11 @@ def test_batch_shape_is_kept():
 
 def test_one_sone_tone_through_the_filterbank():
     """A 1 kHz tone at 40 dB SPL is 1 sone by definition; mosqito agrees on the waveform."""
-    fs = 44100
+    fs = 48000
     t = np.arange(fs * 2) / fs
     x_pa = np.sqrt(2) * 2e-5 * 10 ** (40 / 20) * np.sin(2 * np.pi * 1000 * t)
-    powers = band_powers(x_pa, fs, 0.5)[1:, 0]  # one sub-frame per frame; skip the filters' onset
-    levels = 10 * np.log10(np.maximum(powers, 1e-30) / 4e-10).T
-    n, _ = loudness_and_sharpness(levels)
+    powers = band_powers(x_pa, 0.5)[1:].mean(axis=1)  # skip the filters' onset
+    n, _ = loudness_and_sharpness(10 * np.log10(np.maximum(powers, 1e-30) / 4e-10).T)
     assert n == pytest.approx(np.ones_like(n), abs=0.05)
     n_ref = loudness_zwst(x_pa[fs // 2:], fs)[0]
     assert float(np.mean(n)) == pytest.approx(float(n_ref), rel=0.05)

@@ -8,7 +8,13 @@ from engine.audio.soundscape.features import ANALYSIS_RATE, features_of_clip, fe
 from engine.audio.soundscape.indicators import indicators, laeq
 from engine.audio.soundscape.mix import mix
 from engine.audio.soundscape.model import load_model
-from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search, tile_frames
+from engine.audio.soundscape.search import (
+    MaskerFeatures,
+    anchor_columns,
+    calibration_for_level,
+    search,
+    tile_frames,
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +65,28 @@ def test_search_output_and_araus_gain_convention(audio_dir, cache_dir):
     assert [row["snr_db"] for row in absolute["rows"][:2]] == pytest.approx([10.0, 5.0], abs=1e-3)
     with pytest.raises(ValueError, match="exactly one"):
         search(s, maskers, load_model(), cal)
+
+
+def test_anchor_gains_cover_the_range_at_most_the_spacing_apart():
+    levels = 65.0 - np.arange(-6, 6.01, 0.5)
+    anchors = anchor_columns(levels, 2.0)
+    chosen = np.sort(levels[anchors])
+    assert chosen[0] == levels.min() and chosen[-1] == levels.max()
+    assert np.max(np.diff(chosen)) <= 2.0 and anchors.size < levels.size
+    assert anchor_columns(levels, 0.0).size == levels.size
+    assert sorted(anchor_columns(np.array([60.0, 60.0]), 2.0)) == [0, 1]
+
+
+def test_loudness_interpolated_between_anchor_gains_stays_close_to_every_gain(audio_dir, cache_dir):
+    s = features_of_file(audio_dir / "street.wav", cache_dir=cache_dir)
+    maskers = [MaskerFeatures(name, "test", features_of_file(audio_dir / "maskers" / path, cache_dir=cache_dir))
+               for name, path in [("stream", "stream.wav"), ("thrush", "birds/thrush.flac")]]
+    cal = calibration_for_level(s, 65.0)
+    snr = np.arange(-6, 6.01, 0.5)
+    fast = search(s, maskers, load_model(), cal, snr_db=snr)["rows"]
+    exact = search(s, maskers, load_model(), cal, snr_db=snr, anchor_db=0.0)["rows"]
+    for name, tolerance in (("N5", 0.3), ("S", 0.005), ("isopl", 0.008), ("LAeq", 1e-9)):
+        assert max(abs(a[name] - b[name]) for a, b in zip(fast, exact, strict=True)) <= tolerance, name
 
 
 def test_feature_cache_is_keyed_by_content(audio_dir, cache_dir, tmp_path):

@@ -1,9 +1,10 @@
 """Band-power features of audio files, computed once and cached on disk by content hash.
 
 A file's features are its mono (channel-averaged) third-octave band powers over time at 0 dB gain,
-at the analysis rate of 44.1 kHz: ``SUBFRAMES`` sub-frames per analysis frame, so that loudness can
-weigh short events as the ear does (``indicators``) while levels use the frame means. The cache key is the SHA-256 of the file's bytes plus the frame
-length and the analysis version, so a renamed file hits the cache and an edited file does not.
+through ISO 532-1's filter bank at 48 kHz (``bands``): 25 ms sub-frames within each analysis frame, so
+that loudness can follow short events as ISO 532-1's time-varying loudness does (``indicators``) while
+levels use the frame means. The cache key is the SHA-256 of the file's bytes plus the frame length and
+the analysis version, so a renamed file hits the cache and an edited file does not.
 """
 
 from __future__ import annotations
@@ -18,23 +19,27 @@ from pathlib import Path
 import numpy as np
 
 from engine.audio.io import AudioClip, read_audio, resample
-from engine.audio.soundscape.bands import band_powers
+from engine.audio.soundscape.bands import BAND_RATE, ENVELOPE_RATE, band_powers, subframe_samples
 
-ANALYSIS_RATE = 44100
-ANALYSIS_VERSION = 2
-SUBFRAMES = 9
+ANALYSIS_RATE = BAND_RATE
+ANALYSIS_VERSION = 3
 DEFAULT_FRAME_S = 0.25
 
 
 @dataclass(frozen=True)
 class BandFeatures:
-    """Band powers ``(frames, SUBFRAMES, 28)`` (digital mean square at 0 dB) of one recording."""
+    """Band powers ``(frames, subframes, 28)`` (digital mean square at 0 dB) of one recording."""
 
     powers: np.ndarray
     frame_s: float
     duration_s: float
     clipped_fraction: float = 0.0
     channels: int = 1
+
+    @property
+    def subframe_s(self) -> float:
+        """Duration of one sub-frame in seconds."""
+        return subframe_samples(self.frame_s)[1] / ENVELOPE_RATE
 
 
 def cache_root() -> Path:
@@ -59,7 +64,7 @@ def features_of_clip(clip: AudioClip, frame_s: float = DEFAULT_FRAME_S) -> BandF
     """Compute the band-power features of ``clip`` (resampled to the analysis rate if needed)."""
     samples = resample(clip.samples, clip.sample_rate, ANALYSIS_RATE)
     return BandFeatures(
-        powers=band_powers(samples.mean(axis=1), ANALYSIS_RATE, frame_s, SUBFRAMES).astype(np.float32),
+        powers=band_powers(samples.mean(axis=1), frame_s).astype(np.float32),
         frame_s=frame_s,
         duration_s=clip.duration_s,
         clipped_fraction=clip.clipped_fraction,

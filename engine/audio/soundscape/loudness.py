@@ -1,14 +1,20 @@
 """Zwicker loudness (ISO 532-1, stationary method) and DIN 45692 sharpness, vectorised over spectra.
 
-The search evaluates hundreds of thousands of third-octave spectra (every masker x gain x frame), so
-it cannot call mosqito once per spectrum (about 80 us each). This module computes the same quantities
-for an array of spectra at once: the core loudness of the 20 critical bands is elementwise, and the
-specific loudness pattern is integrated band by band in closed form. Within a band it is flat at the
-core loudness or follows the upper slope coming from the band below, whose level-dependent steepness
-(ISO 532-1) is piecewise constant in the loudness; the slope's shape, its inverse and its integrals
-are tabulated once per steepness column, so every band costs a few table lookups for all spectra
-together. The tables are those of ISO 532-1:2017 (Zwicker and Fastl's BASIC program).
-``tests/soundscape/test_loudness.py`` checks the results against mosqito (loudness within 1 %).
+The search evaluates hundreds of thousands of third-octave spectra (every masker x gain x 25 ms
+sub-frame), so it cannot call mosqito once per spectrum (about 80 us each). This module computes the
+same quantities for an array of band powers at once, in float32 and in blocks that stay in cache:
+
+- the core loudness of the 20 critical bands is elementwise and is computed from powers directly
+  (the level-dependent low-frequency reductions of ISO 532-1 are integer-dB steps, so one table
+  lookup on the rounded-up level picks them exactly);
+- the specific loudness pattern is integrated band by band in closed form: within a band it is flat
+  at the core loudness or follows the upper slope coming from the band below until it meets the core
+  loudness. The slope's shape (ISO 532-1's level-dependent steepness), its inverse and its integrals
+  are tabulated once per steepness column; a slope that runs on into the next band continues at the
+  same place of the same table, so most bands cost two lookups.
+
+The tables are those of ISO 532-1:2017 (Zwicker and Fastl's BASIC program).
+``tests/soundscape/test_loudness.py`` checks the results against mosqito.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 N_BANDS = 28  # third-octave bands 25 Hz .. 12.5 kHz
-_LN10_10 = np.log(10.0) / 10.0
 
 # ranges of third-octave levels (dB) and the reductions at low frequencies (equal loudness contours)
 _RAP = np.array([45.0, 55, 65, 71, 80, 90, 100, 120])
@@ -64,91 +69,136 @@ _USL = np.array([
 ])
 
 
+BLOCK = 32768  # spectra per block: the block's working arrays stay in the CPU cache
+
+
+def _low_band_factors() -> tuple[np.ndarray, int]:
+    """Per low band (11) and integer level k, the factor 10^(dLL/10) of ISO 532-1's reduction.
+
+    The reduction is that of the first level range whose upper limit (an integer in dB) the level
+    does not exceed; a level L does not exceed an integer limit exactly when ceil(L) does not.
+    """
+    limits = (_RAP[:, None] - _DLL).astype(int)
+    lowest, highest = int(limits.min()), int(limits.max()) + 1
+    k = np.arange(lowest, highest + 1)
+    row = np.full((11, k.size), 7)
+    for r in range(6, -1, -1):
+        row = np.where(k[None, :] <= limits[r][:, None], r, row)
+    factors = 10.0 ** (_DLL[row, np.arange(11)[:, None]] / 10.0)
+    return factors.astype(np.float32), lowest
+
+
+_LOW_FACTORS, _LOW_K0 = _low_band_factors()
+
+
+def _critical_band_constants(field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per critical band: power-to-threshold factor, above-threshold factor, loudness scale."""
+    shift = -_A0 + (_DDF if field == "diffuse" else 0.0)
+    to_threshold = 10.0 ** ((shift - _LTQ) / 10.0)
+    above = 0.25 * 10.0 ** (-_DCB / 10.0)
+    scale = 0.0635 * 10.0 ** (0.025 * _LTQ)
+    return (to_threshold.astype(np.float32)[:, None], above.astype(np.float32)[:, None],
+            scale.astype(np.float32)[:, None])
+
+
+_CONSTANTS = {field: _critical_band_constants(field) for field in ("free", "diffuse")}
+
+
+def _core_from_powers(p: np.ndarray, field: str) -> np.ndarray:
+    """Core loudness ``(21, S)`` of one block of band powers ``(28, S)`` in units of (20 uPa)^2.
+
+    The 21st critical band (23.6..24 Bark) has no third-octave band of its own: its core loudness is 0.
+    """
+    low = p[:11]
+    # 1 mdB of slack so that a level exactly on a limit, after the round trip through powers in
+    # float32, stays in its range
+    k = np.ceil(10.0 * np.log10(np.maximum(low, 1e-30, dtype=np.float32)) - 1e-3)
+    np.clip(k, _LOW_K0, _LOW_K0 + _LOW_FACTORS.shape[1] - 1, out=k)
+    index = k.astype(np.intp) - _LOW_K0
+    ti = low * np.take_along_axis(_LOW_FACTORS, index, axis=1)
+    e = np.empty((20, p.shape[1]), dtype=np.float32)
+    e[0] = ti[0:6].sum(0)
+    e[1] = ti[6:9].sum(0)
+    e[2] = ti[9:11].sum(0)
+    e[3:] = p[11:]
+    to_threshold, above_factor, scale = _CONSTANTS[field]
+    x = e * to_threshold  # 10^((level - threshold)/10) per critical band
+    above = x > 1.0
+    inner = 0.75 + above_factor * x
+    nm = scale * (np.sqrt(np.sqrt(inner)) - 1.0)
+    out = np.zeros((21, p.shape[1]), dtype=np.float32)
+    out[:20] = np.where(above, np.maximum(nm, 0.0), 0.0)
+    korry = 0.4 + 0.32 * out[0] ** 0.2
+    out[0] = np.where(korry <= 1.0, out[0] * korry, out[0])
+    return out
+
+
 def core_loudness(levels: np.ndarray, field: str = "free") -> np.ndarray:
     """Core loudness ``(21, S)`` (sone/Bark) of third-octave levels ``(28, S)`` in dB SPL."""
     L = np.asarray(levels, dtype=np.float64)
     if L.shape[0] != N_BANDS:
         raise ValueError(f"levels: expected {N_BANDS} third-octave bands (25 Hz..12.5 kHz), got {L.shape[0]}")
-    low = L[:11]
-    extra = (1,) * (L.ndim - 1)
-    limits = (_RAP[:, None] - _DLL).reshape(8, 11, *extra)
-    dll_rows = _DLL.reshape(8, 11, *extra)
-    # the reduction of the first level range whose limit the level does not exceed (else the last)
-    dll = np.broadcast_to(dll_rows[7], low.shape)
-    for r in range(6, -1, -1):
-        dll = np.where(low <= limits[r], dll_rows[r], dll)
-    ti = np.exp((low + dll) * _LN10_10)
-    gi = np.stack([ti[0:6].sum(0), ti[6:9].sum(0), ti[9:11].sum(0)])
-    le = L[8:].copy()
-    le[0:3] = 10.0 * np.log10(np.maximum(gi, 1e-30))
-    shape = (20,) + extra
-    le -= _A0.reshape(shape)
-    if field == "diffuse":
-        le += _DDF.reshape(shape)
-    ltq = _LTQ.reshape(shape)
-    above = le > ltq
-    le -= np.where(above, _DCB.reshape(shape), 0.0)
-    inner = 0.75 + 0.25 * np.exp((le - ltq) * _LN10_10)
-    nm = (0.0635 * 10.0 ** (0.025 * ltq)) * (np.sqrt(np.sqrt(inner)) - 1.0)
-    nm = np.where(above, np.maximum(nm, 0.0), 0.0)
-    korry = 0.4 + 0.32 * nm[0] ** 0.2
-    nm[0] = np.where(korry <= 1.0, nm[0] * korry, nm[0])
-    return np.concatenate([nm, np.zeros((1,) + L.shape[1:])], axis=0)
-
-
-def _uniform_interp(x: np.ndarray, x0: float, step: float, table: np.ndarray) -> np.ndarray:
-    """Linear interpolation in ``table`` sampled every ``step`` from ``x0``, clamped at both ends."""
-    pos = (x - x0) * (1.0 / step)
-    np.clip(pos, 0.0, table.size - 1.000001, out=pos)
-    i = pos.astype(np.intp)
-    f = pos - i
-    return table[i] * (1.0 - f) + table[i + 1] * f
+    flat = (10.0 ** (L.reshape(N_BANDS, -1) / 10.0)).astype(np.float32)
+    return _core_from_powers(flat, field).reshape((21,) + L.shape[1:])
 
 
 class _SlopeTable:
     """The upper slope of one steepness column as a function of the Bark distance travelled.
 
     ``value(x)`` is the specific loudness after ``x`` Bark of slope started at ``top`` (above every
-    range); ``distance(v)`` its inverse; ``area(x)`` and ``moment(x)`` are the integrals of ``value``
-    and of ``t * value(t)`` from ``x`` to the end of the slope. With them the loudness under a slope
-    that starts at ``v`` and runs ``L`` Bark is ``area(distance(v)) - area(distance(v) + L)``. The
-    tables are uniform so that lookups are arithmetic, not searches.
+    range); ``distance(v)`` its inverse; ``area_moment(x)`` the integrals of ``value`` and of
+    ``t * value(t)`` from ``x`` to the end of the slope. The loudness under a slope from ``u`` to
+    ``e`` is ``area(u) - area(e)``. The tables are uniform so that lookups are arithmetic; each
+    stores its values and its steps so that a lookup is two gathers.
     """
 
     def __init__(self, column: int, top: float = 400.0, points: int = 8001, v_step: float = 5e-4):
         steep = _USL[:, column]
         limits = np.concatenate([[top], _RNS])
         x_knots = np.concatenate([[0.0], np.cumsum((limits[:-1] - limits[1:]) / steep)])
-        self._steep_top = float(steep[0])
-        self._top = top
+        self._steep_top = np.float32(steep[0])
+        self._top = np.float32(top)
         fine = np.linspace(0.0, float(x_knots[-1]), points * 8 - 7)
         fine_v = np.interp(fine, x_knots, limits)
         step = fine[1] - fine[0]
         tail = np.concatenate([[0.0], np.cumsum(0.5 * step * (fine_v[1:] + fine_v[:-1]))])
         moment = fine_v * fine
         tail_m = np.concatenate([[0.0], np.cumsum(0.5 * step * (moment[1:] + moment[:-1]))])
-        self._x_step = step * 8
-        self._value = np.append(fine_v[::8], 0.0)
-        self._area = np.append((tail[-1] - tail)[::8], 0.0)
-        self._moment = np.append((tail_m[-1] - tail_m)[::8], 0.0)
+        self._x_inv = np.float32(1.0 / (step * 8))
+        self._x_last = np.float32(points - 1.0001)
+        self._value = self._with_steps(np.append(fine_v[::8], 0.0))
+        self._area = self._with_steps(np.append((tail[-1] - tail)[::8], 0.0))
+        self._moment = self._with_steps(np.append((tail_m[-1] - tail_m)[::8], 0.0))
         # distance for values up to the first range limit; above it the slope is a straight line
-        self._v_step = v_step
-        self._v_max = float(_RNS[0])
-        grid_v = np.arange(0.0, self._v_max + v_step, v_step)
-        self._distance = np.interp(grid_v, limits[::-1], x_knots[::-1])
+        self._v_inv = np.float32(1.0 / v_step)
+        self._v_max = np.float32(_RNS[0])
+        grid_v = np.arange(0.0, float(_RNS[0]) + v_step, v_step)
+        self._v_last = np.float32(grid_v.size - 1.0001)
+        self._distance = self._with_steps(np.interp(grid_v, limits[::-1], x_knots[::-1]))
+
+    @staticmethod
+    def _with_steps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return values.astype(np.float32), np.append(np.diff(values), 0.0).astype(np.float32)
+
+    @staticmethod
+    def _position(x: np.ndarray, inv: np.float32, last: np.float32) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.clip(x * inv, 0.0, last)
+        i = pos.astype(np.intp)
+        return i, pos - i
 
     def distance(self, v: np.ndarray) -> np.ndarray:
-        low = _uniform_interp(v, 0.0, self._v_step, self._distance)
+        i, f = self._position(v, self._v_inv, self._v_last)
+        values, steps = self._distance
+        low = values[i] + steps[i] * f
         return np.where(v > self._v_max, (self._top - v) / self._steep_top, low)
 
     def value(self, x: np.ndarray) -> np.ndarray:
-        return _uniform_interp(x, 0.0, self._x_step, self._value)
+        i, f = self._position(x, self._x_inv, self._x_last)
+        return self._value[0][i] + self._value[1][i] * f
 
-    def area(self, x: np.ndarray) -> np.ndarray:
-        return _uniform_interp(x, 0.0, self._x_step, self._area)
-
-    def moment(self, x: np.ndarray) -> np.ndarray:
-        return _uniform_interp(x, 0.0, self._x_step, self._moment)
+    def area_moment(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i, f = self._position(x, self._x_inv, self._x_last)
+        return self._area[0][i] + self._area[1][i] * f, self._moment[0][i] + self._moment[1][i] * f
 
 
 _SLOPES = [_SlopeTable(c) for c in range(8)]
@@ -166,44 +216,76 @@ def _band_weight_fit(band: int) -> tuple[float, float]:
 _WEIGHT_LINES = [_band_weight_fit(i) for i in range(len(_ZUP))]
 
 
-def loudness_and_sharpness(levels: np.ndarray, field: str = "free") -> tuple[np.ndarray, np.ndarray]:
-    """Total loudness N (sone) and DIN 45692 sharpness S (acum) of third-octave levels ``(28, ...)``.
-
-    Levels are in dB SPL for the bands 25 Hz .. 12.5 kHz; the trailing axes are any batch shape. The
-    specific loudness pattern is integrated band by band: flat at the core loudness, or, where the
-    previous band's value is higher, along the upper slope until it meets the core loudness. The
-    sharpness weight ``g(z) z`` is taken as linear within each critical band.
-    """
-    L = np.asarray(levels, dtype=np.float64)
-    batch = L.shape[1:]
-    nm = core_loudness(L.reshape(N_BANDS, -1), field)
-    total = np.zeros(nm.shape[1])
-    weighted = np.zeros(nm.shape[1])
-    v_in = np.zeros(nm.shape[1])
-    for i in range(len(_ZUP)):
+def _integrate_pattern(nm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Total loudness and the DIN-weighted integral of the specific loudness of core loudness ``nm``."""
+    z0, z1 = float(_Z_LOW[0]), float(_ZUP[0])
+    a, b = _WEIGHT_LINES[0]
+    total = nm[0] * np.float32(z1 - z0)
+    weighted = nm[0] * np.float32(a * (z1 - z0) + 0.5 * b * (z1 * z1 - z0 * z0))
+    v_out = nm[0]
+    for i in range(1, len(_ZUP)):
         z0, z1 = float(_Z_LOW[i]), float(_ZUP[i])
-        width = z1 - z0
+        width = np.float32(z1 - z0)
         a, b = _WEIGHT_LINES[i]
         flat = nm[i]
-        if i == 0:
-            slope_len = np.zeros_like(flat)
-            slope_area = slope_weighted = 0.0
-            v_out = flat
-        else:
-            table = _SLOPES[min(i - 1, 7)]
-            u = table.distance(v_in)
-            meet = table.distance(flat)
-            slope_len = np.where(v_in > flat, np.clip(meet - u, 0.0, width), 0.0)
-            area_u, area_e = table.area(u), table.area(u + slope_len)
-            slope_area = area_u - area_e
-            moment = table.moment(u) - table.moment(u + slope_len)
-            # along the slope z = z0 + (t - u)
-            slope_weighted = (a + b * (z0 - u)) * slope_area + b * moment
-            v_out = np.maximum(table.value(u + width), flat)
+        column = min(i - 1, 7)
+        table = _SLOPES[column]
+        if i == 1 or column != min(i - 2, 7):
+            u = table.distance(v_out)
+            area_u, moment_u = table.area_moment(u)
+        else:  # same table: the slope goes on where the previous band's ended
+            u, area_u, moment_u = end, area_e, moment_e
+        end = np.minimum(u + width, table.distance(flat))  # before u: no slope in this band
+        area_e, moment_e = table.area_moment(end)
+        slope_len = np.maximum(end - u, 0.0)
+        sloped = slope_len > 0.0
+        slope_area = np.where(sloped, area_u - area_e, 0.0)
+        moment = np.where(sloped, moment_u - moment_e, 0.0)
+        # along the slope z = z0 + (t - u)
+        slope_weighted = (np.float32(a + b * z0) - np.float32(b) * u) * slope_area + np.float32(b) * moment
         flat_len = width - slope_len
-        zs = z0 + slope_len
+        zs = np.float32(z0) + slope_len
         total += slope_area + flat * flat_len
-        weighted += slope_weighted + flat * (a * flat_len + 0.5 * b * (z1 * z1 - zs * zs))
-        v_in = v_out
-    sharp = np.where(total >= 0.1, 0.11 * weighted / np.maximum(total, 1e-12), 0.0)
-    return total.reshape(batch), sharp.reshape(batch)
+        flat_weight = np.float32(a) * flat_len + np.float32(0.5 * b) * (np.float32(z1 * z1) - zs * zs)
+        weighted += slope_weighted + flat * flat_weight
+        if i + 1 < len(_ZUP) and min(i, 7) != column:
+            v_out = table.value(end)
+    return total, weighted
+
+
+def loudness_moments(powers: np.ndarray, field: str = "free",
+                     scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Total loudness N (sone) and the DIN 45692 integral of N'(z) g(z) z (sone Bark) of band powers.
+
+    ``powers`` are ``(..., 28)`` third-octave band powers for the bands 25 Hz .. 12.5 kHz; times
+    ``scale`` they are in units of (20 uPa)^2 (10^(level/10)). The leading axes are any batch shape.
+    DIN sharpness is 0.11 times the integral over the loudness (``din_sharpness``).
+    """
+    p = np.asarray(powers)
+    if p.shape[-1] != N_BANDS:
+        raise ValueError(f"powers: expected {N_BANDS} third-octave bands (25 Hz..12.5 kHz), "
+                         f"got {p.shape[-1]}")
+    batch = p.shape[:-1]
+    flat = p.reshape(-1, N_BANDS)
+    total = np.empty(flat.shape[0], dtype=np.float32)
+    weighted = np.empty(flat.shape[0], dtype=np.float32)
+    for start in range(0, flat.shape[0], BLOCK):
+        block = slice(start, start + BLOCK)
+        spectra = np.multiply(flat[block].T, np.float32(scale), dtype=np.float32)
+        total[block], weighted[block] = _integrate_pattern(_core_from_powers(spectra, field))
+    return total.reshape(batch), weighted.reshape(batch)
+
+
+def din_sharpness(total: np.ndarray, weighted: np.ndarray) -> np.ndarray:
+    """DIN 45692 sharpness (acum) from ``loudness_moments``; 0 where the loudness is below 0.1 sone."""
+    return np.where(total >= 0.1, 0.11 * weighted / np.maximum(total, 1e-12), 0.0)
+
+
+def loudness_and_sharpness(levels: np.ndarray, field: str = "free") -> tuple[np.ndarray, np.ndarray]:
+    """Total loudness N (sone) and DIN 45692 sharpness S (acum) of levels ``(28, ...)`` in dB SPL.
+
+    The sharpness weight ``g(z) z`` is taken as linear within each critical band.
+    """
+    powers = np.moveaxis(10.0 ** (np.asarray(levels, dtype=np.float64) / 10.0), 0, -1)
+    total, weighted = loudness_moments(powers, field)
+    return total, din_sharpness(total, weighted)

@@ -6,6 +6,11 @@ This is exact in expectation for independent sources and only fails by their cro
 sub-frame (``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
 combination's indicators are computed from band powers at once, without mixing a single waveform.
 
+The levels are computed at every gain. The time-varying loudness (N5, S), which needs every 25 ms
+sub-frame's loudness pattern, is computed exactly at anchor gains at most ``anchor_db`` apart and
+interpolated in between (shape-preserving cubic in the masker level): both are smooth in the gain, and
+``tests/soundscape/test_search.py`` bounds the interpolation error against computing every gain.
+
 Gains follow ARAUS: the soundscape-to-masker ratio (SMR, ``snr_db``) is the soundscape's LAeq minus
 the masker's LAeq at playback; ``gain_db`` is what to apply to the masker file to get there.
 Alternatively absolute masker levels in dB(A) SPL are searched, given the calibration.
@@ -19,7 +24,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.audio.soundscape.features import BandFeatures
-from engine.audio.soundscape.indicators import INDICATORS, indicators, indicators_of, laeq, loudness_power
+from scipy.interpolate import PchipInterpolator
+
+from engine.audio.soundscape.indicators import (
+    INDICATORS,
+    indicators,
+    laeq,
+    level_indicators,
+    loudness_indicators,
+    subframe_loudness,
+)
 from engine.audio.soundscape.model import PleasantnessModel
 
 ASSUMPTION = ("feature-domain mixing: band powers of masker and soundscape add (uncorrelated sources) "
@@ -43,6 +57,18 @@ def calibration_for_level(soundscape: BandFeatures, level_dba: float) -> float:
     return float(level_dba - laeq(soundscape.powers, 0.0))
 
 
+def anchor_columns(levels: np.ndarray, anchor_db: float) -> np.ndarray:
+    """Indices of ``levels`` (dB) to compute exactly: the extremes and points at most ``anchor_db`` apart."""
+    order = np.argsort(levels, kind="stable")
+    span = float(levels[order[-1]] - levels[order[0]])
+    count = int(np.ceil(span / anchor_db)) + 1 if anchor_db > 0 and span > 0 else levels.size
+    if count >= levels.size:
+        return order
+    targets = np.linspace(levels[order[0]], levels[order[-1]], count)
+    nearest = np.abs(levels[order][None, :] - targets[:, None]).argmin(axis=1)
+    return order[np.unique(nearest)]
+
+
 def _rows(names, classes, gain_db, snr_db, level_dba, isopl, isoev, ind) -> list[dict]:
     rows = []
     for m in range(len(names)):
@@ -64,11 +90,13 @@ def search(
     masker_levels_dba: np.ndarray | None = None,
     top_k: int = 10,
     field: str = "free",
+    anchor_db: float = 2.0,
 ) -> dict:
     """Predict ISOPl/ISOEv for every masker x gain; returns rows, the top-K ranking and per-masker curves.
 
     Exactly one of ``snr_db`` (ARAUS soundscape-to-masker ratios) and ``masker_levels_dba`` (absolute
     masker levels) gives the gains. ``search_ms`` times the search itself, features already in hand.
+    ``anchor_db`` spaces the gains at which loudness is computed exactly (0: every gain).
     """
     if (snr_db is None) == (masker_levels_dba is None):
         raise ValueError("give exactly one of snr_db (soundscape-to-masker ratios) or masker_levels_dba")
@@ -88,14 +116,23 @@ def search(
         snr = ls - level
     gain_db = level - lm[:, None]
     g2 = 10.0 ** (gain_db / 10.0)
-    # levels are linear in power: mix the frame means; loudness needs the sub-frames of the mix
+    # levels are linear in power: mix the frame means at every gain
     frame_mix = ps.mean(axis=1, dtype=np.float64)[None, None] + g2[:, :, None, None] * pm.mean(
         axis=2, dtype=np.float64)[:, None]
-    sub_mix = np.multiply(pm[:, None], g2.astype(np.float32)[:, :, None, None, None])
+    ind = level_indicators(frame_mix, calibration_db)
+    # loudness needs every sub-frame of the mix: at the anchor gains, then interpolated
+    anchors = anchor_columns(level[0], anchor_db)
+    sub_mix = np.multiply(pm[:, None], g2[:, anchors].astype(np.float32)[:, :, None, None, None])
     sub_mix += ps
-    ind = indicators_of(frame_mix, loudness_power(sub_mix, in_place=True), calibration_db, field)
+    loud = loudness_indicators(*subframe_loudness(sub_mix, calibration_db, field), soundscape.subframe_s)
+    for name, at_anchors in loud.items():
+        if anchors.size == level.shape[1]:
+            ind[name] = np.empty_like(at_anchors)
+            ind[name][:, anchors] = at_anchors
+        else:
+            ind[name] = PchipInterpolator(level[0, anchors], at_anchors, axis=1)(level[0])
     isopl, isoev = model.predict(ind)
-    base_ind = indicators(ps, calibration_db, field)
+    base_ind = indicators(ps, calibration_db, soundscape.subframe_s, field)
     base_pl, base_ev = model.predict(base_ind)
     search_ms = (time.perf_counter() - t0) * 1000.0
 
