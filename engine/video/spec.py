@@ -8,6 +8,9 @@ Wan VAE) happen when the runner has loaded the model, with messages that name th
 A timed prompt may carry keyframes: its guidance scale or its weight (its strength against the negative
 prompt) at times from the prompt's start, linearly interpolated between keyframes and held before the
 first and after the last (``keyframe_value``; the studio draws its curves with the same function).
+
+Names of extension points (``transition_curve``, a prompt's ``curve``, ``noise``) are checked against
+their registries here, at submission, so an unknown one is a 422 naming the field and the known names.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
+from engine.video.noise_registry import BUILTIN as BUILTIN_NOISE
+from engine.video.noise_registry import NOISE_INITIALISERS
 from engine.video.transitions import DEFAULT as DEFAULT_TRANSITION
 from engine.video.transitions import PROMPT_TRANSITIONS
 
@@ -118,7 +123,7 @@ class VideoGenerateParams(Params):
     workers: int = Field(1, ge=1, le=64, description="worker processes (devices) of a dualparal group")
     block_frames: int | None = Field(None, ge=1, le=1024, description="latent frames per block (dualparal)")
     context_frames: int | None = Field(None, ge=0, le=1024, description="latent context frames (dualparal)")
-    noise: str = Field("pool", min_length=1, max_length=100,
+    noise: str = Field(BUILTIN_NOISE, min_length=1, max_length=100,
                        description="initial noise: 'pool' (FreeNoise-style shared pool) or a plugin's "
                                    "noise initialiser, e.g. 'flow-warp', 'freenoise', 'look-back'")
     noise_options: dict[str, Any] = Field(default_factory=dict, description="the noise initialiser's options")
@@ -134,6 +139,11 @@ class VideoGenerateParams(Params):
     @classmethod
     def _known_transition(cls, value: str, info: ValidationInfo) -> str:
         return PROMPT_TRANSITIONS.check(value, info.field_name)
+
+    @field_validator("noise")
+    @classmethod
+    def _known_noise(cls, value: str, info: ValidationInfo) -> str:
+        return NOISE_INITIALISERS.check(value, info.field_name)
 
     @field_validator("width", "height")
     @classmethod
