@@ -255,6 +255,8 @@ class ClipInspector(QGroupBox):
             if clip is None:
                 self.text.setPlainText("")
                 self.history.clear()
+                self.curve.clear()
+                self.curve_problem.hide()
                 return
             if self.text.toPlainText() != clip.text and not self._typing:
                 self.text.setPlainText(clip.text)
