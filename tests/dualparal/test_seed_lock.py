@@ -36,7 +36,7 @@ def differs_per_frame(a: torch.Tensor, b: torch.Tensor) -> bool:
     return all(not torch.equal(a[:, :, f], b[:, :, f]) for f in range(a.shape[2]))
 
 
-def test_the_locked_prompts_frames_keep_their_noise_when_the_job_seed_changes():
+def test_the_locked_prompts_frames_keep_their_noise_when_the_job_seed_or_other_prompts_change():
     first, second = initial_noise(locked_request(77, 11)), initial_noise(locked_request(77, 12))
     assert first.shape[2] == 12
     assert torch.equal(first[:, :, LOCKED], second[:, :, LOCKED])
@@ -44,6 +44,11 @@ def test_the_locked_prompts_frames_keep_their_noise_when_the_job_seed_changes():
     # the locked frames hold the noise the job's initialiser gives those very frames for the lock's seed
     assert torch.equal(first[:, :, LOCKED], initial_noise(locked_request(None, 77))[:, :, LOCKED])
     assert torch.equal(first[:, :, FREE], initial_noise(locked_request(None, 11))[:, :, FREE])
+    # other prompts edited (text, span, transition, their own lock): the locked frames keep their noise
+    edited = small_request(seed=11, prompts=PromptTimeline("a grey background", (
+        TimedPrompt(0.0, 0.7, "a green triangle", transition=0.2, seed=3),
+        TimedPrompt(1.2, 3.0, "a blue square", transition=0.5, seed=77))))
+    assert torch.equal(initial_noise(edited)[:, :, LOCKED], first[:, :, LOCKED])
 
 
 def test_locking_with_the_job_seed_changes_nothing():
