@@ -126,6 +126,7 @@ class EngineClient(QObject):
     jobs_changed = Signal()
     devices_changed = Signal(list)
     engine_died = Signal(str)
+    registry_changed = Signal(str, list)  # extension point, the names it knows: [{"name", "title", "plugin"}]
 
     STATES = ("offline", "starting", "connecting", "connected", "reconnecting", "dead")
 
@@ -279,6 +280,14 @@ class EngineClient(QObject):
         if ok and isinstance(body, list):
             self.devices = body
             self.devices_changed.emit(body)
+
+    def fetch_registry(self, point: str) -> None:
+        """Ask the engine which names the registry of ``point`` knows now (the core's and enabled
+        plugins'); ``registry_changed`` brings the answer."""
+        def done(ok: bool, _status: int, body: Any) -> None:
+            if ok and isinstance(body, dict):
+                self.registry_changed.emit(point, list(body.get("entries", [])))
+        self.call("GET", f"/api/registries/{point}", callback=done)
 
     def submit(self, request: dict[str, Any], callback: Callback | None = None) -> None:
         def done(ok: bool, status: int, body: Any) -> None:

@@ -41,6 +41,7 @@ from app.widgets.player import PreviewPlayer
 from app.widgets.plugin_manager import PluginManagerDialog
 from app.widgets.timeline import TimelineView, TimelineWidget
 from engine.plugins import PluginManager
+from engine.video.transitions import PROMPT_TRANSITIONS
 
 AUTOSAVE_MS = 30_000
 STATE_COLORS = {"connected": Colors.done, "connecting": Colors.accent, "starting": Colors.accent,
@@ -262,6 +263,16 @@ class MainWindow(QMainWindow):
 
     def plugin_manager_dialog(self) -> None:
         PluginManagerDialog(self.plugins.manager, self).exec()
+        self._ask_engine_for_curves()
+
+    def _ask_engine_for_curves(self) -> None:
+        """Fetch the transition curves the engine knows now (its plugins may have changed)."""
+        if self.client.state == "connected":
+            self.client.fetch_registry(PROMPT_TRANSITIONS.point)
+
+    def _registry_changed(self, point: str, entries: list) -> None:
+        if point == PROMPT_TRANSITIONS.point:
+            self.inspector.clip_panel.set_curves(entries)
 
     def _build_status_bar(self) -> None:
         self.engine_label = QLabel()
@@ -314,6 +325,7 @@ class MainWindow(QMainWindow):
         self.stack.cleanChanged.connect(self._update_title)
         c = self.client
         c.state_changed.connect(self._show_engine_state)
+        c.registry_changed.connect(self._registry_changed)
         c.jobs_changed.connect(self._jobs_changed)
         c.devices_changed.connect(lambda devices: self.devices_panel.set_devices(devices, c.jobs))
         session = self.session
@@ -487,6 +499,7 @@ class MainWindow(QMainWindow):
             self.actions_by_name["cancel"].setEnabled(False)
         elif state == "connected":
             self.statusBar().clearMessage()
+            self._ask_engine_for_curves()
 
     def start_engine(self, engine: EngineSettings | None = None) -> None:
         """Start or connect to the engine the settings name (the local one by default)."""

@@ -38,7 +38,7 @@ ENTRY_POINT_GROUP = "noiseloom.plugins"
 MANIFEST = "noiseloom.toml"
 
 EXTENSION_POINTS: dict[str, str] = {
-    "noise_initialisers": "engine",  # engine.video.noise.NOISE_INITIALISERS
+    "noise_initialisers": "engine",  # engine.video.noise_registry.NOISE_INITIALISERS
     "prompt_transitions": "engine",  # engine.video.transitions.PROMPT_TRANSITIONS
     "masker_sources": "engine",      # engine.audio.soundscape.maskers.index_maskers
     "spatial_renderers": "engine",   # engine.audio.spatial.spec.SPATIAL_RENDERERS

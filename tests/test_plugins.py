@@ -1,5 +1,6 @@
 """The plugin system: manifests read without importing code, opt-in enabling, isolation of failures,
-API version checks, and a plugin installed with pip (entry point) used in a real engine job."""
+API version checks, a plugin installed with pip (entry point) used in a real engine job, and the engine
+listing a registry's names and refusing an unknown noise initialiser at submission."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.engine_api import EngineAPI
+from app.engine_api import EngineAPI, EngineError
 from app.engine_process import LocalEngine
 from engine.plugins import API_VERSION, PluginError, PluginManager
-from tests.plugin_folders import write_plugin
+from tests.plugin_folders import enable, use_plugin_folder, write_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,3 +138,38 @@ def test_builtin_plugins_are_enabled_until_disabled(tmp_path, monkeypatch):
     assert "flow-warp" not in [c.id for c in again.contributions("noise_initialisers")]
     again.set_enabled("flow-noise", True)
     assert "flow-warp" in [c.id for c in again.contributions("noise_initialisers")]
+
+
+def test_the_engine_lists_registry_names_and_refuses_an_unknown_noise_at_submission(tmp_path, monkeypatch):
+    folder = use_plugin_folder(monkeypatch, tmp_path)
+    write_plugin(folder, "plain_noise", "noise_initialisers", {"plain": "make_plain"},
+                 "raise RuntimeError('imported at submission')\n")
+    core_and_builtin = ["pool", "flow-warp", "freenoise", "look-back"]
+    with LocalEngine(tmp_path / "engine", devices="cpu:1") as engine:
+        api = EngineAPI(engine.url, engine.token)
+
+        def entries(point: str) -> dict[str, dict]:
+            return {e["name"]: e for e in api._call("GET", f"/api/registries/{point}")["entries"]}
+
+        assert list(entries("noise_initialisers")) == core_and_builtin
+        assert entries("noise_initialisers")["pool"]["plugin"] == "noiseloom"
+        assert list(entries("prompt_transitions")) == ["linear", "smoothstep", "cosine", "cut"]
+        with pytest.raises(EngineError) as unknown_point:
+            api._call("GET", "/api/registries/teleporters")
+        assert unknown_point.value.status == 404 and "prompt_transitions" in str(unknown_point.value)
+
+        with pytest.raises(EngineError) as refused:
+            api.submit("video.generate", {"prompt": "a red ball", "noise": "plain"})
+        assert refused.value.status == 422
+        [error] = refused.value.detail
+        assert error["loc"] == ["body", "params", "noise"]
+        assert f"no noise initialiser 'plain'; available: {', '.join(core_and_builtin)}" in error["msg"]
+        assert "noiseloom plugins enable" in error["msg"]
+
+        enable("plain_noise")
+        assert entries("noise_initialisers")["plain"] == {"name": "plain", "title": "plain from plain_noise",
+                                                          "plugin": "plain_noise"}
+        job = api.submit("video.generate", {"prompt": "a red ball", "noise": "plain"})
+        assert job["status"] == "pending", "an enabled plugin's name is accepted without importing its code"
+        api.cancel(job["id"])
+        api.close()

@@ -19,7 +19,7 @@ from app.project.model import Project
 from engine.atomic import write_text_atomic
 
 FORMAT = "noiseloom-project"
-VERSION = 3
+VERSION = 4
 SUFFIX = ".nloom"
 
 
@@ -46,7 +46,14 @@ def _migrate_v2(data: dict) -> dict:
     return {**data, "audio": {"tracks": [], "spatial": {}}}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _migrate_v1, 2: _migrate_v2}
+def _migrate_v3(data: dict) -> dict:
+    """Version 4 added each prompt clip's transition ``curve`` (older clips blend along the engine's
+    default curve)."""
+    tracks = [{**track, "clips": [{**clip, "curve": None} for clip in track["clips"]]} for track in data["tracks"]]
+    return {**data, "tracks": tracks}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _migrate_v1, 2: _migrate_v2, 3: _migrate_v3}
 
 
 def project_to_json(project: Project) -> str:
@@ -78,9 +85,9 @@ def parse_project(text: str, source: str = "<text>") -> Project:
     body = data.get("project")
     if not isinstance(body, dict):
         raise ProjectFileError(f"{source}: the \"project\" object is missing")
-    for step in range(version, VERSION):
-        body = MIGRATIONS[step](body)
     try:
+        for step in range(version, VERSION):
+            body = MIGRATIONS[step](body)
         return Project.from_dict(body)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]

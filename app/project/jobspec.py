@@ -1,11 +1,11 @@
 """Turning a project into a ``video.generate`` job request (the envelope POSTed to the engine).
 
-The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut, and the
-clip's guidance / weight keyframes that lie inside the part of the clip that is generated); a single
-clip without keyframes is the whole video's prompt (a lone timed prompt fills the video anyway) and goes
-in ``prompt`` with the global prompt appended, so it also runs with the whole-clip sampler (``mode``
-``full``). The
-project's settings become the sampler params. ``check_request`` validates the request locally with the
+The prompt track becomes the ``prompts`` schedule (start, end, text, transition, hard cut, a blending
+clip's transition ``curve``, a locked clip's ``seed``, and the clip's guidance / weight keyframes that
+lie inside the part of the clip that is generated); a single clip without keyframes is the whole video's
+prompt (a lone timed prompt fills the video anyway) and goes in ``prompt`` with the global prompt
+appended, so it also runs with the whole-clip sampler (``mode`` ``full``); its locked seed, if any, is
+then the job's seed (it holds every frame). The project's settings become the sampler params. ``check_request`` validates the request locally with the
 job language (``engine.spec``, pure pydantic) so that a mistake is shown next to the field before
 anything is sent.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.project.model import Project
+from app.project.model import Project, PromptClip
 
 VIDEO_KIND = "video.generate"
 
@@ -30,26 +30,15 @@ def project_to_params(project: Project) -> dict[str, Any]:
     if not clips:
         raise ProjectNotReady("the prompt track has no clip with text: add a prompt clip (press N) first")
     duration = settings.duration
-    prompts = []
-    for clip in clips:
-        if clip.start >= duration:
-            continue
-        end = min(clip.end, duration)
-        prompts.append({
-            "start": round(clip.start, 6),
-            "end": round(end, 6),
-            "text": clip.text.strip(),
-            "transition": clip.transition_seconds if clip.transition == "blend" else 0.0,
-            "hard_cut": clip.hard_cut or clip.transition == "cut",
-            "keyframes": [{"time": round(k.time, 6), "param": k.param, "value": k.value}
-                          for k in sorted(clip.keyframes, key=lambda k: k.time) if k.time <= end - clip.start + 1e-9],
-        })
+    prompts = [_timed_prompt(clip, min(clip.end, duration)) for clip in clips if clip.start < duration]
     if not prompts:
         raise ProjectNotReady(
             f"every prompt clip starts after the end of the video ({duration:g}s): lengthen the video "
             "in Project settings or move the clips")
+    seed = settings.seed
     if len(prompts) == 1 and not prompts[0]["keyframes"]:
         prompt = ", ".join(t for t in (prompts[0]["text"], settings.prompt.strip()) if t)
+        seed = prompts[0].get("seed", seed)
         prompts = []
     else:
         prompt = settings.prompt.strip()
@@ -62,7 +51,7 @@ def project_to_params(project: Project) -> dict[str, Any]:
         "height": settings.height,
         "steps": settings.steps,
         "guidance": settings.guidance,
-        "seed": settings.seed,
+        "seed": seed,
         "model": settings.model,
         "prompts": prompts,
         "mode": settings.mode,
@@ -71,6 +60,25 @@ def project_to_params(project: Project) -> dict[str, Any]:
         "context_frames": settings.context_frames,
     }
     return params
+
+
+def _timed_prompt(clip: PromptClip, end: float) -> dict[str, Any]:
+    """The timed prompt of ``clip`` generated up to ``end`` seconds."""
+    blends = clip.transition == "blend"
+    prompt: dict[str, Any] = {
+        "start": round(clip.start, 6),
+        "end": round(end, 6),
+        "text": clip.text.strip(),
+        "transition": clip.transition_seconds if blends else 0.0,
+        "hard_cut": clip.hard_cut or not blends,
+        "keyframes": [{"time": round(k.time, 6), "param": k.param, "value": k.value}
+                      for k in sorted(clip.keyframes, key=lambda k: k.time) if k.time <= end - clip.start + 1e-9],
+    }
+    if blends and clip.curve is not None:
+        prompt["curve"] = clip.curve
+    if clip.seed is not None:
+        prompt["seed"] = clip.seed
+    return prompt
 
 
 def project_to_request(project: Project, name: str | None = None, priority: int = 0) -> dict[str, Any]:

@@ -63,9 +63,11 @@ class PromptClip(_Evented):
     """A prompt laid on the timeline from ``start`` to ``end`` (seconds).
 
     ``transition`` is how this prompt takes over from the previous one: ``blend`` (the prompt
-    embeddings are interpolated over ``transition_seconds``) or ``cut``; ``hard_cut`` also restarts
-    the noise at the clip's first frame. ``seed`` set means the clip's seed is locked.
-    ``history`` keeps the clip's earlier prompt texts, newest last.
+    embeddings are interpolated over ``transition_seconds`` along ``curve``, a transition curve the
+    engine knows by that name; ``None``: the engine's default) or ``cut``; ``hard_cut`` also restarts
+    the noise at the clip's first frame. ``seed`` set means the clip's seed is locked: the frames it
+    covers start from that seed's noise whatever the project's seed. ``history`` keeps the clip's
+    earlier prompt texts, newest last.
     """
 
     id: str = Field(default_factory=new_id)
@@ -74,6 +76,7 @@ class PromptClip(_Evented):
     text: str = ""
     transition: Literal["blend", "cut"] = "blend"
     transition_seconds: float = Field(1.0, ge=0.0, le=30.0)
+    curve: str | None = Field(None, min_length=1, max_length=100)
     hard_cut: bool = False
     seed: int | None = Field(None, ge=0, le=2**32 - 1)
     history: list[str] = Field(default_factory=list)

@@ -1,6 +1,10 @@
-"""The inspector: the selected clip's properties (prompt with history, span, transition, seed lock, its
-guidance / weight keyframes) and the project's settings. Every change is an undo command; the fields
-follow undo/redo and other edits."""
+"""The inspector: the selected clip's properties (prompt with history, span, transition and its curve, seed
+lock, its guidance / weight keyframes) and the project's settings. Every change is an undo command; the
+fields follow undo/redo and other edits.
+
+The transition curves offered are the names the engine knows (``set_curves``, from its registry over
+HTTP: the core's curves and enabled plugins'); until it answers only the clip's own curve is shown, and a
+curve the engine does not know is marked as such (generating with it is refused, naming the field)."""
 
 from __future__ import annotations
 
@@ -31,8 +35,9 @@ from PySide6.QtWidgets import (
 
 from app.project.commands import SetClipProperty, SetKeyframe, SetSetting, SetSpan, next_gesture, push
 from app.project.model import Keyframe, PlacementError, Project, PromptClip
-from app.theme import icon
+from app.theme import Colors, icon
 from engine.video.spec import KEYFRAME_RANGES
+from engine.video.transitions import DEFAULT as DEFAULT_CURVE
 
 KEYFRAME_PARAMS = (("guidance", "Guidance"), ("weight", "Prompt weight"))
 
@@ -194,6 +199,15 @@ class ClipInspector(QGroupBox):
             lambda _i: self._set("transition", self.transition.currentData(), merge=False))
         self.transition_seconds = _spin(0, 30, 2, 0.25, " s")
         self.transition_seconds.valueChanged.connect(lambda v: self._set("transition_seconds", v))
+        self.curves: list[dict[str, str]] | None = None     # the engine's curves; None until it answers
+        self.curve = QComboBox()
+        self.curve.setToolTip("How the blend moves from the previous prompt to this one: the curves the "
+                              "engine knows (its own and enabled plugins')")
+        self.curve.currentIndexChanged.connect(self._curve_chosen)
+        self.curve_problem = QLabel()
+        self.curve_problem.setWordWrap(True)
+        self.curve_problem.setStyleSheet(f"color: {Colors.cut.name()}")
+        self.curve_problem.hide()
         self.hard_cut = QCheckBox("Hard cut (fresh noise at the clip's first frame)")
         self.hard_cut.toggled.connect(lambda v: self._set("hard_cut", v, merge=False))
         self.seed_lock = QCheckBox("Lock seed")
@@ -216,6 +230,8 @@ class ClipInspector(QGroupBox):
         form.addRow("Span", span_row)
         form.addRow("Transition", self.transition)
         form.addRow("Blend length", self.transition_seconds)
+        form.addRow("Blend curve", self.curve)
+        form.addRow("", self.curve_problem)
         form.addRow("", self.hard_cut)
         form.addRow("Seed", seed_row)
         form.addRow("Keyframes", self.keyframes)
@@ -239,6 +255,8 @@ class ClipInspector(QGroupBox):
             if clip is None:
                 self.text.setPlainText("")
                 self.history.clear()
+                self.curve.clear()
+                self.curve_problem.hide()
                 return
             if self.text.toPlainText() != clip.text and not self._typing:
                 self.text.setPlainText(clip.text)
@@ -251,6 +269,7 @@ class ClipInspector(QGroupBox):
             self.transition.setCurrentIndex(self.transition.findData(clip.transition))
             self.transition_seconds.setValue(clip.transition_seconds)
             self.transition_seconds.setEnabled(clip.transition == "blend")
+            self._show_curves(clip)
             self.hard_cut.setChecked(clip.hard_cut)
             self.seed_lock.setChecked(clip.seed is not None)
             self.seed.setEnabled(clip.seed is not None)
@@ -259,6 +278,34 @@ class ClipInspector(QGroupBox):
             self.keyframes.show_clip(clip)
         finally:
             self._updating = False
+
+    def set_curves(self, entries: list[dict[str, str]]) -> None:
+        """The transition curves the engine knows now (``{"name", "title", "plugin"}`` each)."""
+        self.curves = list(entries)
+        self._refresh()
+
+    def _show_curves(self, clip: PromptClip) -> None:
+        self.curve.clear()
+        self.curve.addItem(f"Default ({DEFAULT_CURVE})", "")
+        for entry in self.curves or []:
+            self.curve.addItem(entry["name"], entry["name"])
+            self.curve.setItemData(self.curve.count() - 1, f"{entry['title']} ({entry['plugin']})",
+                                   Qt.ItemDataRole.ToolTipRole)
+        unknown = clip.curve is not None and self.curves is not None \
+            and all(entry["name"] != clip.curve for entry in self.curves)
+        if clip.curve is not None and self.curve.findData(clip.curve) < 0:
+            self.curve.addItem(f"{clip.curve} (unknown to the engine)" if unknown else clip.curve, clip.curve)
+            if unknown:
+                self.curve.setItemData(self.curve.count() - 1, Colors.cut, Qt.ItemDataRole.ForegroundRole)
+        self.curve.setCurrentIndex(self.curve.findData(clip.curve or ""))
+        self.curve.setEnabled(clip.transition == "blend")
+        self.curve_problem.setVisible(unknown)
+        if unknown:
+            self.curve_problem.setText(f"The engine knows no transition curve '{clip.curve}': enable the plugin "
+                                       "that provides it (Plugins menu) or choose another curve.")
+
+    def _curve_chosen(self, _index: int) -> None:
+        self._set("curve", self.curve.currentData() or None, merge=False)
 
     def _push(self, command) -> None:
         try:

@@ -3,7 +3,9 @@
 Every endpoint except ``GET /api/health`` requires ``Authorization: Bearer <token>``. WebSocket
 ``/api/events?since=<seq>`` replays the JSON events after ``seq`` from the event log, then streams
 live ones; binary frames carry previews: a 4-byte big-endian header length, a JSON header
-``{"type": "preview", "job_id": ..., **meta}``, then PNG bytes.
+``{"type": "preview", "job_id": ..., **meta}``, then PNG bytes. ``GET /api/registries/{point}`` lists
+the names a registry checked by the job language knows (transition curves, noise initialisers, spatial
+formats), so that a client can offer them without importing any plugin code.
 """
 
 from __future__ import annotations
@@ -21,17 +23,22 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, 
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from engine import __version__
+from engine.audio.spatial.spec import SPATIAL_RENDERERS
 from engine.jobs.context import safe_output_name
 from engine.plugins import API_VERSION as PLUGIN_API_VERSION
-from engine.plugins import PluginManager
+from engine.plugins import PluginManager, discovered
 from engine.server.events import EventBus, Preview
 from engine.server.queue import JobQueue, TransitionError
 from engine.server.scheduler import Scheduler
 from engine.server.security import OriginGuard, allowed_origins, token_matches
 from engine.spec import SPEC_VERSION, JobRequest, SpecError, kinds, validate_request
+from engine.video.noise_registry import NOISE_INITIALISERS
+from engine.video.transitions import PROMPT_TRANSITIONS
 from engine.workers.devices import Device, worker_memory
 
 API_VERSION = 1
+# the registries whose names the job language checks: what a client may offer for those fields
+NAMED_REGISTRIES = {r.point: r for r in (PROMPT_TRANSITIONS, NOISE_INITIALISERS, SPATIAL_RENDERERS)}
 
 
 @dataclass
@@ -112,6 +119,15 @@ def create_app(config: EngineConfig) -> FastAPI:
         found = manager.discover()
         return {"api_version": PLUGIN_API_VERSION, "plugins": [p.to_json() for p in found],
                 "problems": manager.problems}
+
+    @api.get("/registries/{point}")
+    def registry(point: str) -> dict[str, Any]:
+        """The names an extension point's registry knows now: the core's, then enabled plugins'."""
+        if point not in NAMED_REGISTRIES:
+            raise HTTPException(404, f"no registry {point!r}; known: {', '.join(NAMED_REGISTRIES)}")
+        entries = NAMED_REGISTRIES[point].entries(discovered())
+        return {"point": point, "entries": [{"name": name, "title": entry.title, "plugin": entry.plugin}
+                                            for name, entry in entries.items()]}
 
     @api.get("/kinds")
     async def job_kinds() -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ class LoadedParts:
 def long_request(params: VideoGenerateParams, model: models.VideoModel) -> LongVideoRequest:
     """The DualParal request of ``params`` for ``model`` (frame count rounded to what its VAE makes)."""
     timed = tuple(TimedPrompt(p.start, p.end, p.text, p.transition, p.hard_cut, p.curve,
-                              tuple((k.param, k.time, k.value) for k in p.keyframes)) for p in params.prompts)
+                              tuple((k.param, k.time, k.value) for k in p.keyframes), p.seed) for p in params.prompts)
     block = params.block_frames or DEFAULT_BLOCK_FRAMES
     context = params.context_frames if params.context_frames is not None else min(DEFAULT_CONTEXT_FRAMES, block)
     return LongVideoRequest(

@@ -1,5 +1,6 @@
 """Coordinated noise initialisation for block-wise long-video sampling, and the choice among
-initialisers: the built-in shared pool, or a plugin's ``noise_initialisers`` contribution.
+initialisers: the built-in shared pool, or a plugin's ``noise_initialisers`` contribution (the names are
+in ``engine.video.noise_registry``, which the job language checks without torch).
 
 Every block's initial noise is a seeded shuffle of one shared pool of noise frames (FreeNoise-style):
 blocks far apart start from the same frames in a different order, which keeps the video's global
@@ -13,11 +14,7 @@ from typing import Any, Protocol
 
 import torch
 
-from engine.plugins import ExtensionRegistry
-
-BUILTIN = "pool"
-NOISE_INITIALISERS = ExtensionRegistry("noise_initialisers", "noise initialiser", {
-    BUILTIN: ("engine.video.noise:pool_initialiser", "FreeNoise-style shuffles of one shared pool")})
+from engine.video.noise_registry import BUILTIN, NOISE_INITIALISERS
 
 
 class NoiseInitialiser(Protocol):

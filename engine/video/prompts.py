@@ -32,7 +32,8 @@ from engine.video.transitions import DEFAULT, PROMPT_TRANSITIONS, Transition, in
 @dataclass(frozen=True)
 class TimedPrompt:
     """``text`` holds from ``start`` to ``end`` seconds; it blends in over ``transition`` seconds along
-    the transition ``curve`` (a registered name; ``None``: the timeline's default)."""
+    the transition ``curve`` (a registered name; ``None``: the timeline's default). With a ``seed`` the
+    prompt's seed is locked: the frames it holds start from that seed's noise (``SeedLockedNoise``)."""
 
     start: float
     end: float
@@ -41,6 +42,7 @@ class TimedPrompt:
     hard_cut: bool = False
     curve: str | None = None
     keyframes: tuple[tuple[str, float, float], ...] = ()  # (param, seconds from start, value)
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         keys = sorted(((str(p), float(t), float(v)) for p, t, v in self.keyframes), key=lambda k: k[1])
@@ -110,9 +112,8 @@ class PromptTimeline:
         segments: list[_Segment] = []
         for a, b in itertools.pairwise(cuts):
             mid = 0.5 * (a + b)
-            active = [p for p in self.timed if p.start <= mid < p.end]
-            if active:
-                p = max(active, key=lambda q: q.start)
+            p = self.holder(mid)
+            if p is not None:
                 seg = self._segment(a, b, p, self._compose(p.text))
             elif self.global_prompt.strip():
                 seg = _Segment(a, b, self.global_prompt.strip(), 0.5, False, self.default_curve)
@@ -125,6 +126,12 @@ class PromptTimeline:
             else:
                 segments.append(seg)
         return segments
+
+    def holder(self, t: float) -> TimedPrompt | None:
+        """The timed prompt that holds at time ``t`` (where prompts overlap, the later start wins;
+        ``None`` between timed prompts)."""
+        active = [p for p in self.timed if p.start <= t < p.end]
+        return max(active, key=lambda p: p.start) if active else None
 
     def _segment(self, start: float, end: float, prompt: TimedPrompt, text: str) -> _Segment:
         return _Segment(start, end, text, prompt.transition, self._cuts(prompt), self._curve_name(prompt), prompt)

@@ -7,7 +7,12 @@ Wan VAE) happen when the runner has loaded the model, with messages that name th
 
 A timed prompt may carry keyframes: its guidance scale or its weight (its strength against the negative
 prompt) at times from the prompt's start, linearly interpolated between keyframes and held before the
-first and after the last (``keyframe_value``; the studio draws its curves with the same function).
+first and after the last (``keyframe_value``; the studio draws its curves with the same function), and a
+``seed`` (seed lock: the initial noise of the latent frames it holds comes from that seed, so it stays
+when the job's seed changes or other prompts are edited).
+
+Names of extension points (``transition_curve``, a prompt's ``curve``, ``noise``) are checked against
+their registries here, at submission, so an unknown one is a 422 naming the field and the known names.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from engine.spec import JobKind, Params, register_kind
+from engine.video.noise_registry import BUILTIN as BUILTIN_NOISE
+from engine.video.noise_registry import NOISE_INITIALISERS
 from engine.video.transitions import DEFAULT as DEFAULT_TRANSITION
 from engine.video.transitions import PROMPT_TRANSITIONS
 
@@ -26,6 +33,7 @@ SIZE_MULTIPLE = 16  # every supported model: VAE factor x transformer patch (Wan
 MAX_SECONDS = 3600.0
 MAX_FRAMES = 57_601
 MAX_STEPS = 200
+MAX_SEED = 2**63 - 1
 
 
 KEYFRAME_RANGES: dict[str, tuple[float, float]] = {"guidance": (0.0, 30.0), "weight": (0.0, 2.0)}
@@ -73,6 +81,9 @@ class TimedPrompt(Params):
                                             description="guidance or weight of this prompt over its time")
     curve: str | None = Field(None, min_length=1, max_length=100,
                               description="this prompt's transition curve (default: the job's transition_curve)")
+    seed: int | None = Field(None, ge=0, le=MAX_SEED,
+                             description="seed lock: the initial noise of the frames this prompt holds comes "
+                                         "from this seed instead of the job's")
 
     @field_validator("curve")
     @classmethod
@@ -106,19 +117,19 @@ class VideoGenerateParams(Params):
     height: int = Field(64, ge=SIZE_MULTIPLE, le=4096, description=f"pixels, a multiple of {SIZE_MULTIPLE}")
     steps: int = Field(25, ge=1, le=MAX_STEPS, description="denoising steps")
     guidance: float = Field(4.5, ge=0.0, le=30.0, description="classifier-free guidance scale (<= 1: off)")
-    seed: int = Field(0, ge=0, le=2**63 - 1, description="the same seed and settings give the same video")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="the same seed and settings give the same video")
     model: str = Field("builtin:shapes", min_length=1, max_length=4096,
                        description="'builtin:shapes' or the path of a local diffusers Wan model folder")
     prompts: list[TimedPrompt] = Field(default_factory=list, max_length=1000,
                                        description="timed prompts of a long video (start, end, text, transition, hard_cut, "
-                                                   "keyframes)")
+                                                   "curve, keyframes, seed)")
     mode: Literal["full", "dualparal", "window"] = Field(
         "full", description="full: one pass over the whole clip; dualparal: block-wise pipelined; "
                             "window: overlapping-window co-denoising")
     workers: int = Field(1, ge=1, le=64, description="worker processes (devices) of a dualparal group")
     block_frames: int | None = Field(None, ge=1, le=1024, description="latent frames per block (dualparal)")
     context_frames: int | None = Field(None, ge=0, le=1024, description="latent context frames (dualparal)")
-    noise: str = Field("pool", min_length=1, max_length=100,
+    noise: str = Field(BUILTIN_NOISE, min_length=1, max_length=100,
                        description="initial noise: 'pool' (FreeNoise-style shared pool) or a plugin's "
                                    "noise initialiser, e.g. 'flow-warp', 'freenoise', 'look-back'")
     noise_options: dict[str, Any] = Field(default_factory=dict, description="the noise initialiser's options")
@@ -134,6 +145,11 @@ class VideoGenerateParams(Params):
     @classmethod
     def _known_transition(cls, value: str, info: ValidationInfo) -> str:
         return PROMPT_TRANSITIONS.check(value, info.field_name)
+
+    @field_validator("noise")
+    @classmethod
+    def _known_noise(cls, value: str, info: ValidationInfo) -> str:
+        return NOISE_INITIALISERS.check(value, info.field_name)
 
     @field_validator("width", "height")
     @classmethod

@@ -126,3 +126,25 @@ def test_keyframes_round_trip(tmp_path):
     save_project(project, tmp_path / "k.nloom")
     again = load_project(tmp_path / "k.nloom").prompt_track.clips[0]
     assert [(k.time, k.param, k.value) for k in again.keyframes] == [(0.5, "guidance", 7.5), (2.0, "weight", 0.3)]
+
+
+def test_version_3_is_migrated_with_the_engines_default_curve(tmp_path):
+    path = tmp_path / "v3.nloom"
+    body = json.loads(json.dumps({"format": "noiseloom-project", "version": 3, "project": _project().to_dict()}))
+    for clip in body["project"]["tracks"][0]["clips"]:
+        del clip["curve"]       # version 3 had no per-clip curve
+    path.write_text(json.dumps(body))
+    project = load_project(path)
+    assert [c.curve for c in project.prompt_track] == [None, None]
+    assert [c.seed for c in project.prompt_track] == [7, None]
+
+
+def test_a_clips_curve_round_trips_and_a_damaged_old_file_is_refused(tmp_path):
+    project = _project()
+    project.prompt_track.clips[1].curve = "late"      # a plugin's curve: the document keeps any name
+    save_project(project, tmp_path / "c.nloom")
+    assert [c.curve for c in load_project(tmp_path / "c.nloom").prompt_track] == [None, "late"]
+    damaged = tmp_path / "damaged.nloom"
+    damaged.write_text(json.dumps({"format": "noiseloom-project", "version": 3, "project": {"settings": {}}}))
+    with pytest.raises(ProjectFileError, match="damaged"):
+        load_project(damaged)

@@ -160,3 +160,29 @@ def test_keyframe_values_are_checked_and_interpolated_like_the_engine():
                                                  Keyframe(time=3, param="guidance", value=8)])
     assert [clip.value_at("guidance", t, 5.0) for t in (0, 2, 4)] == [4, 6, 8]
     assert clip.value_at("weight", 2, 1.0) == 1.0
+
+
+def test_locked_seeds_and_blend_curves_reach_the_request():
+    from app.project.jobspec import check_request
+
+    project = _project()
+    project.settings.seed = 3
+    first, second, third = project.prompt_track.clips
+    first.seed, first.curve = 41, "smoothstep"
+    third.curve = "cosine"      # a cut clip does not blend: its curve is not sent
+    request = project_to_request(project)
+    prompts = request["params"]["prompts"]
+    assert (prompts[0]["seed"], prompts[0]["curve"]) == (41, "smoothstep")
+    assert "seed" not in prompts[1] and "curve" not in prompts[1] and "curve" not in prompts[2]
+    assert request["params"]["seed"] == 3
+    assert check_request(request) == []
+
+
+def test_a_lone_locked_clip_holds_the_whole_video_so_its_seed_is_the_jobs():
+    project = Project()
+    project.settings.seed = 3
+    project.prompt_track.add_clip(PromptClip(start=1, end=3, text="a red ball bouncing", seed=8))
+    params = project_to_request(project)["params"]
+    assert params["prompts"] == [] and params["seed"] == 8
+    project.prompt_track.clips[0].seed = None
+    assert project_to_request(project)["params"]["seed"] == 3

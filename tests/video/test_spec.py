@@ -83,3 +83,24 @@ def test_keyframe_curves_interpolate_linearly_and_hold_at_the_ends():
     points = [(1.0, 2.0), (3.0, 6.0)]
     assert [keyframe_value(points, t, 9.0) for t in (0.0, 1.0, 2.0, 2.5, 3.0, 5.0)] == [2, 2, 4, 5, 6, 6]
     assert keyframe_value([], 1.0, 9.0) == 9.0
+
+
+def test_a_locked_prompt_carries_its_seed_and_a_bad_one_is_refused_by_name():
+    p = _validate(prompts=[{"start": 0, "end": 2, "text": "a red ball"},
+                           {"start": 2, "end": 4, "text": "a blue ball", "seed": 2**40}], seconds=4)
+    assert [q.seed for q in p.prompts] == [None, 2**40]
+    for bad, message in ((-1, "greater than or equal to 0"), (2**63, "less than or equal to"), ("x", "valid integer")):
+        with pytest.raises(SpecError) as info:
+            _validate(prompts=[{"start": 0, "end": 2, "text": "a red ball", "seed": bad}])
+        assert "params.prompts.0.seed" in str(info.value) and message in str(info.value)
+
+
+def test_an_unknown_noise_initialiser_is_refused_at_validation_naming_the_known_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("NOISELOOM_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("NOISELOOM_PLUGIN_PATH", "")
+    assert _validate(noise="look-back").noise == "look-back"      # a built-in plugin's, enabled by default
+    with pytest.raises(SpecError) as info:
+        _validate(noise="wobble")
+    [error] = info.value.errors
+    assert error["loc"] == ["params", "noise"]
+    assert "no noise initialiser 'wobble'; available: pool, flow-warp, freenoise, look-back" in error["msg"]

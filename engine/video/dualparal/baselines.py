@@ -41,8 +41,8 @@ def run_baseline(parts: WanParts, request: LongVideoRequest, on_block: BlockCall
     ratio = parts.spatial_ratio
     lat_h, lat_w = request.height // ratio, request.width // ratio
     latent_frames = latent_frames_for(request.num_frames, parts.temporal_factor)
-    pool = request.initialiser(parts.latent_channels, lat_h, lat_w)
-    latents = torch.cat([pool.block_noise(k, plan.block_frames) for k in range(plan.blocks)], dim=2)
+    noise = request.initialiser(parts.latent_channels, lat_h, lat_w, parts.temporal_factor)
+    latents = torch.cat([noise.block_noise(k, plan.block_frames) for k in range(plan.blocks)], dim=2)
     latents = latents[:, :, :latent_frames]
     duration = request.duration
     embeds = PromptEmbeddings([*request.prompts.texts(duration), request.negative_prompt], parts.encode_prompts)

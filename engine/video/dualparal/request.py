@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from engine.video.dualparal.plan import BlockPlan, blocks_for
-from engine.video.noise import BUILTIN as BUILTIN_NOISE
+from engine.video.dualparal.seed_lock import seed_locked_initialiser
 from engine.video.noise import NoiseInitialiser, make_initialiser
+from engine.video.noise_registry import BUILTIN as BUILTIN_NOISE
 from engine.video.prompts import PromptTimeline
 
 Mode = Literal["dualparal", "full", "window"]
@@ -72,10 +73,14 @@ class LongVideoRequest:
     def pool_frames(self) -> int:
         return self.noise_pool_frames or self.block_frames
 
-    def initialiser(self, channels: int, height: int, width: int) -> NoiseInitialiser:
-        """The initial-noise source of this request for latents of (channels, height, width)."""
-        return make_initialiser(self.noise, self.noise_options, self.seed, channels, height, width,
-                                self.pool_frames)
+    def initialiser(self, channels: int, height: int, width: int, temporal: int) -> NoiseInitialiser:
+        """The initial-noise source of this request for latents of (channels, height, width) of a VAE
+        compressing time ``temporal``-fold: the job's seed, and seed-locked prompts' own seeds."""
+        def initialiser_for(seed: int) -> NoiseInitialiser:
+            return make_initialiser(self.noise, self.noise_options, seed, channels, height, width, self.pool_frames)
+
+        return seed_locked_initialiser(initialiser_for, self.seed, self.timeline(temporal),
+                                       self.plan(temporal).latent_frames, temporal, self.fps)
 
     def fingerprint(self, model_name: str) -> str:
         """A digest of everything but the prompts and the length that shapes each block's content."""

@@ -133,7 +133,7 @@ class DualParalSampler:
         self.forwards = 0
         self.peak_state = 0
         if group.first:
-            self.noise = request.initialiser(self.channels, self.lat_h, self.lat_w)
+            self.noise = request.initialiser(self.channels, self.lat_h, self.lat_w, parts.temporal_factor)
             self.decoder = make_decoder(parts.vae) if parts.vae is not None else None
             self.latents: dict[int, torch.Tensor] = {}
             self.schedulers: dict[int, object] = {}
