@@ -280,6 +280,19 @@ def loudness_moments(powers: np.ndarray, field: str = "free",
     return total.reshape(batch), weighted.reshape(batch)
 
 
+def band_major_loudness_moments(bands: np.ndarray, field: str = "free") -> tuple[np.ndarray, np.ndarray]:
+    """``loudness_moments`` of float32 band powers ``(28, S)`` in units of (20 uPa)^2, the layout the
+    kernel works in (no transposed copy)."""
+    if bands.shape[0] != N_BANDS or bands.dtype != np.float32:
+        raise ValueError(f"bands: expected float32 ({N_BANDS}, S), got {bands.dtype} {bands.shape}")
+    total = np.empty(bands.shape[1], dtype=np.float32)
+    weighted = np.empty(bands.shape[1], dtype=np.float32)
+    for start in range(0, bands.shape[1], BLOCK):
+        block = slice(start, start + BLOCK)
+        total[block], weighted[block] = _integrate_pattern(_core_from_powers(bands[:, block], field))
+    return total, weighted
+
+
 def din_sharpness(total: np.ndarray, weighted: np.ndarray) -> np.ndarray:
     """DIN 45692 sharpness (acum) from ``loudness_moments``; 0 where the loudness is below 0.1 sone."""
     return np.where(total >= 0.1, 0.11 * weighted / np.maximum(total, 1e-12), 0.0)
