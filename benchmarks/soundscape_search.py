@@ -66,9 +66,10 @@ def _excerpt(path: Path | str, seconds: float) -> AudioClip:
     return AudioClip(clip.samples[: int(round(seconds * ANALYSIS_RATE))], ANALYSIS_RATE)
 
 
-def _reference_batch(args: tuple[str, float, list[tuple[str, float]], float, float]) -> list[dict]:
-    """Mix each (masker, gain) for real; mosqito's indicators and the real mix's band powers."""
-    soundscape_path, seconds, combos, calibration_db, frame_s = args
+def _reference_batch(args: tuple[str, float, list[tuple[str, float]], float, float, bool]) -> list[dict]:
+    """Mix each (masker, gain) for real; mosqito's indicators (unless not ``with_mosqito``) and the
+    real mix's band powers."""
+    soundscape_path, seconds, combos, calibration_db, frame_s, with_mosqito = args
     t0 = time.process_time()
     soundscape = _excerpt(soundscape_path, seconds)
     signals, levels = [], []
@@ -77,7 +78,7 @@ def _reference_batch(args: tuple[str, float, list[tuple[str, float]], float, flo
         x48 = pascal_at_reference_rate(mixed.samples.mean(axis=1), ANALYSIS_RATE, calibration_db)
         signals.append(x48)
         levels.append(iso_band_levels(x48))
-    refs = indicators_of_pascal(signals, levels, batch=BATCH)
+    refs = indicators_of_pascal(signals, levels, batch=BATCH) if with_mosqito else [None] * len(combos)
     unit = 10.0 ** (calibration_db / 10.0) * P_REF**2  # pascal squared of a digital mean square of 1
     seconds = (time.process_time() - t0) / len(combos)
     return [{"reference": ref, "cpu_seconds": seconds, "real_mix_powers": band_powers_of_levels(lv, frame_s, unit)}
@@ -192,14 +193,19 @@ def main(argv: list[str] | None = None) -> int:
                            cal, args.frame_s) for i in chosen]
     refs: list[dict | None] = [_load_cached(args.reference_cache, k) for k in keys]
     todo = [j for j, r in enumerate(refs) if r is None]
-    batches = [todo[b:b + BATCH] for b in range(0, len(todo), BATCH)]
+    # powers cached before sub-frames had pieces: mix again for the powers, keep mosqito's result
+    stale = [j for j, r in enumerate(refs) if r is not None and r["real_mix_powers"].ndim != s_feats.powers.ndim]
+    batches = [(todo[b:b + BATCH], True) for b in range(0, len(todo), BATCH)]
+    batches += [(stale[b:b + BATCH], False) for b in range(0, len(stale), BATCH)]
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         jobs = [(str(SOUNDSCAPE), args.reference_seconds,
                  [(paths[rows[chosen[j]]["masker"]], rows[chosen[j]]["gain_db"]) for j in batch],
-                 cal, args.frame_s) for batch in batches]
-        for batch, results in zip(batches, pool.map(_reference_batch, jobs), strict=True):
+                 cal, args.frame_s, with_mosqito) for batch, with_mosqito in batches]
+        for (batch, with_mosqito), results in zip(batches, pool.map(_reference_batch, jobs), strict=True):
             for j, r in zip(batch, results, strict=True):
+                if not with_mosqito:
+                    r = {**refs[j], "real_mix_powers": r["real_mix_powers"]}
                 refs[j] = r
                 _store(args.reference_cache, keys[j], r)
     reference_wall_s = time.perf_counter() - t0
@@ -289,7 +295,7 @@ def _print_report(report: dict, frame_s: float) -> None:
               f" {report['indicator_errors_of_real_mix_vs_mosqito'][k]['mean_abs']:28.3f}"
               f" {report['indicator_errors_power_addition'][k]['mean_abs']:24.3f}")
     gi = report["gain_interpolation_max_abs"]
-    print(f"  loudness interpolated between gains 2 dB apart, max error: N5 {gi['N5']:.3f} sone, "
+    print(f"  loudness interpolated between gains 3 dB apart, max error: N5 {gi['N5']:.3f} sone, "
           f"S {gi['S']:.4f} acum, ISOPl {gi['isopl']:.4f}")
     print("pleasantness model, ISD leave-one-location-out held-out MSE of ISOPl (this project):")
     for name, r in report["model_cv"].items():

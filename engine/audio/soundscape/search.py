@@ -1,13 +1,14 @@
 """The masker x gain search in the feature domain.
 
 Assumption: the masker and the soundscape are uncorrelated, so the band power of their mix is the
-sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every sub-frame and band.
-This is exact in expectation for independent sources and only fails by their cross term over a
-sub-frame (``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
+sum of their band powers, ``P_mix(t, b) = P_s(t, b) + g^2 P_m(t, b)``, in every 5 ms piece of a
+sub-frame and every band. This is exact in expectation for independent sources and only fails by their
+cross term over a piece (``benchmarks/soundscape_search.py`` measures it against mixing the waveforms). With that, every
 combination's indicators are computed from band powers at once, without mixing a single waveform.
 
 The levels are computed at every gain. The time-varying loudness (N5, S), which needs every 25 ms
-sub-frame's loudness pattern, is computed exactly at anchor gains at most ``anchor_db`` apart and
+sub-frame's loudness pattern (the mixes of a few maskers at a time, band-major, straight into the
+loudness kernel), is computed exactly at anchor gains at most ``anchor_db`` (3 dB) apart and
 interpolated in between (shape-preserving cubic in the masker level): both are smooth in the gain, and
 ``tests/soundscape/test_search.py`` bounds the interpolation error against computing every gain.
 
@@ -32,8 +33,9 @@ from engine.audio.soundscape.indicators import (
     laeq,
     level_indicators,
     loudness_indicators,
-    subframe_loudness,
+    loudness_power_mean,
 )
+from engine.audio.soundscape.loudness import BLOCK, N_BANDS, band_major_loudness_moments
 from engine.audio.soundscape.model import PleasantnessModel
 
 ASSUMPTION = ("feature-domain mixing: band powers of masker and soundscape add (uncorrelated sources) "
@@ -69,6 +71,38 @@ def anchor_columns(levels: np.ndarray, anchor_db: float) -> np.ndarray:
     return order[np.unique(nearest)]
 
 
+def _pieces_first(powers: np.ndarray, scale: float) -> np.ndarray:
+    """Band powers ``(frames, subframes, pieces, 28)`` as float32 ``(pieces, 28, steps)`` times ``scale``."""
+    frames, subframes, pieces, bands = powers.shape
+    steps = powers.reshape(frames * subframes, pieces, bands).transpose(1, 2, 0)
+    return np.multiply(steps, np.float32(scale), dtype=np.float32)
+
+
+def mixed_loudness(soundscape: np.ndarray, maskers: list[np.ndarray], gains: np.ndarray, calibration_db: float,
+                   field: str = "free") -> tuple[np.ndarray, np.ndarray]:
+    """Loudness and DIN-weighted integral ``(maskers, gains, steps)`` of every mix ``soundscape + g masker``.
+
+    ``soundscape``: band powers ``(frames, subframes, pieces, 28)``; ``maskers``: one such array per
+    masker, looped or trimmed to the soundscape's frames; ``gains``: power gains ``(maskers, G)``. The
+    mixes of a few maskers at every gain go to the loudness kernel at once, band-major, about ``BLOCK``
+    spectra at a time, so no array of all the mixes is ever made.
+    """
+    scale = 10.0 ** (calibration_db / 10.0)
+    s = _pieces_first(soundscape, scale)[:, :, None, None, :]
+    steps = s.shape[-1]
+    total = np.empty(gains.shape + (steps,), dtype=np.float32)
+    weighted = np.empty_like(total)
+    group = max(1, BLOCK // (gains.shape[1] * steps))
+    for start in range(0, len(maskers), group):
+        chosen = slice(start, start + group)
+        m = np.stack([_pieces_first(tile_frames(p, soundscape.shape[0]), scale) for p in maskers[chosen]], axis=2)
+        mix = m[:, :, :, None, :] * gains[chosen].astype(np.float32)[:, :, None]
+        mix += s
+        t, w = band_major_loudness_moments(loudness_power_mean(mix, axis=0).reshape(N_BANDS, -1), field)
+        total[chosen], weighted[chosen] = t.reshape(-1, gains.shape[1], steps), w.reshape(-1, gains.shape[1], steps)
+    return total, weighted
+
+
 def _rows(names, classes, gain_db, snr_db, level_dba, isopl, isoev, ind) -> list[dict]:
     rows = []
     for m in range(len(names)):
@@ -90,7 +124,7 @@ def search(
     masker_levels_dba: np.ndarray | None = None,
     top_k: int = 10,
     field: str = "free",
-    anchor_db: float = 2.0,
+    anchor_db: float = 3.0,
 ) -> dict:
     """Predict ISOPl/ISOEv for every masker x gain; returns rows, the top-K ranking and per-masker curves.
 
@@ -105,9 +139,12 @@ def search(
     t0 = time.perf_counter()
     ps = soundscape.powers
     frames = ps.shape[0]
-    pm = np.stack([tile_frames(m.features.powers, frames) for m in maskers])
-    ls = float(laeq(ps, calibration_db))
-    lm = laeq(pm, calibration_db)  # each masker's LAeq at 0 dB gain
+    # levels are linear in power: they need the frame means only
+    s_frames = ps.mean(axis=(1, 2), dtype=np.float64)
+    m_frames = np.stack([tile_frames(m.features.powers.mean(axis=(1, 2), dtype=np.float64), frames)
+                         for m in maskers])
+    ls = float(laeq(s_frames[:, None, None], calibration_db))
+    lm = laeq(m_frames[:, :, None, None], calibration_db)  # each masker's LAeq at 0 dB gain
     if snr_db is not None:
         snr = np.broadcast_to(np.asarray(snr_db, float), (len(maskers), len(snr_db)))
         level = ls - snr
@@ -116,15 +153,13 @@ def search(
         snr = ls - level
     gain_db = level - lm[:, None]
     g2 = 10.0 ** (gain_db / 10.0)
-    # levels are linear in power: mix the frame means at every gain
-    frame_mix = ps.mean(axis=1, dtype=np.float64)[None, None] + g2[:, :, None, None] * pm.mean(
-        axis=2, dtype=np.float64)[:, None]
+    frame_mix = s_frames[None, None] + g2[:, :, None, None] * m_frames[:, None]
     ind = level_indicators(frame_mix, calibration_db)
     # loudness needs every sub-frame of the mix: at the anchor gains, then interpolated
     anchors = anchor_columns(level[0], anchor_db)
-    sub_mix = np.multiply(pm[:, None], g2[:, anchors].astype(np.float32)[:, :, None, None, None])
-    sub_mix += ps
-    loud = loudness_indicators(*subframe_loudness(sub_mix, calibration_db, field), soundscape.subframe_s)
+    loud = loudness_indicators(*mixed_loudness(ps, [m.features.powers for m in maskers], g2[:, anchors],
+                                               calibration_db, field),
+                               soundscape.subframe_s)
     for name, at_anchors in loud.items():
         if anchors.size == level.shape[1]:
             ind[name] = np.empty_like(at_anchors)
