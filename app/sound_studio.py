@@ -34,6 +34,7 @@ class SoundStudio(QObject):
         for panel in (self.soundscape, self.spatial):
             panel.set_client(window.client)
             panel.message.connect(window.show_message)
+        self.spatial.set_bank(self.soundscape.masker_bank)
         self.audio.message.connect(window.show_message)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.audio, "Audio")

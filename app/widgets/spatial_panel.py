@@ -40,11 +40,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.client import EngineClient
+from app.engine_bank import MaskerBank
 from app.engine_jobs import EngineJob
 from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, SpatialSource
 from app.project.audio_commands import AddAudioClip, AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
-from app.widgets.masker_bank import BUILTIN_DIR, read_folder
 from app.widgets.playback import AudioPlayer
 from app.widgets.plots import own_menus
 from engine.atomic import copy_file_atomic
@@ -176,6 +176,7 @@ class SpatialPanel(QWidget):
         super().__init__(parent)
         self.stack, self.player, self.work_dir = stack, player, Path(work_dir)
         self.client: EngineClient | None = None
+        self.masker_bank: MaskerBank | None = None
         self.doc: AudioDocument | None = None
         self.playhead = 0.0
         self.estimates: list[dict] | None = None
@@ -273,6 +274,12 @@ class SpatialPanel(QWidget):
     def set_client(self, client: EngineClient) -> None:
         self.client = client
 
+    def set_bank(self, bank: MaskerBank) -> None:
+        """Offer the maskers of ``bank`` (the soundscape panel's) as sounds for sources."""
+        self.masker_bank = bank
+        bank.changed.connect(self._fill_sounds)
+        self._fill_sounds()
+
     def set_document(self, doc: AudioDocument) -> None:
         if self.doc is not None:
             self.doc.spatial.changed.disconnect(self.refresh)
@@ -284,12 +291,15 @@ class SpatialPanel(QWidget):
         self.refresh()
 
     def _fill_sounds(self) -> None:
-        """The sounds a source can play: the bank's maskers, then the clips of the audio tracks."""
+        """The sounds a source can play: the bank's maskers (as the engine lists them), then the clips of
+        the audio tracks."""
+        if self.doc is None:
+            return
         current = self.masker_box.currentText()
         self.masker_box.blockSignals(True)
         self.masker_box.clear()
-        for entry in read_folder(BUILTIN_DIR, "builtin"):
-            self.masker_box.addItem(entry.name, None)
+        for entry in self.masker_bank.entries if self.masker_bank else []:
+            self.masker_box.addItem(entry["name"], None)
         for track in self.doc.tracks:
             for clip in track:
                 self.masker_box.addItem(f"clip: {clip.name}", clip.path)
@@ -297,6 +307,10 @@ class SpatialPanel(QWidget):
         self.masker_box.blockSignals(False)
 
     def _add_chosen(self, phrase: str) -> None:
+        if self.masker_box.count() == 0:
+            self.status.setText("No sound to place yet: the masker bank is listed once the engine is "
+                                "connected, or put a clip on an audio track.")
+            return
         audio = self.masker_box.currentData()
         name = self.masker_box.currentText().removeprefix("clip: ")
         self.add_source(name, phrase, audio=audio)
