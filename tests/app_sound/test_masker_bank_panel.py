@@ -68,13 +68,16 @@ def plugins(engine, monkeypatch):
 
 @pytest.fixture
 def panel(qtbot, client, tmp_path):
-    panel = SoundscapePanel(QUndoStack(), AudioPlayer(), tmp_path)
+    stack = QUndoStack()
+    panel = SoundscapePanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)
     qtbot.addWidget(panel)
     panel.set_document(AudioDocument())
     panel.set_client(client)
     panel.resize(1000, 500)
     panel.show()
     qtbot.waitExposed(panel)
+    assert run_until(lambda: not panel.masker_bank.loading, 120), panel.bank.status.text()
     return panel
 
 
@@ -85,6 +88,7 @@ def _rows(bank) -> dict[str, list[str]]:
 
 
 def _refresh(qtbot, bank) -> None:
+    assert bank.refresh_button.isEnabled()
     with LoopMonitor() as monitor:
         qtbot.mouseClick(bank.refresh_button, Qt.MouseButton.LeftButton)
         assert bank.bank.loading and not bank.refresh_button.isEnabled()
@@ -94,7 +98,6 @@ def _refresh(qtbot, bank) -> None:
 
 def test_the_bank_tab_lists_what_the_engine_sees(qtbot, panel, plugins, tmp_path):
     bank = panel.bank
-    assert run_until(lambda: bank.table.rowCount() > 0, 120), bank.status.text()
     rows = _rows(bank)
     assert set(rows) == PROCEDURAL
     assert rows["stream"][1:] == ["water", "30.0 s", "44.1 kHz", rows["stream"][4], "plugin procedural-maskers"]
@@ -143,7 +146,9 @@ def test_listen_fetches_a_plugins_render_from_the_engine(qtbot, panel, plugins):
 
 def test_the_spatial_panel_offers_the_engines_maskers(qtbot, client, plugins, tmp_path):
     plugins.set_enabled("hum_maskers", True)
-    spatial = SpatialPanel(QUndoStack(), AudioPlayer(), tmp_path)
+    stack = QUndoStack()
+    spatial = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(spatial)
     qtbot.addWidget(spatial)
     spatial.set_document(AudioDocument())
     spatial.set_client(client)

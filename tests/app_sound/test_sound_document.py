@@ -175,6 +175,7 @@ def test_dragging_a_source_with_the_mouse_is_one_undo_step(qtbot, tmp_path):
 
     stack = QUndoStack()
     panel = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_document(AudioDocument())
     panel.resize(900, 500)

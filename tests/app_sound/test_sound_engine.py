@@ -23,10 +23,10 @@ STREET = resources_dir() / "examples" / "traffic_street.flac"
 def soundscape(qtbot, client, tmp_path):
     stack = QUndoStack()
     panel = SoundscapePanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_client(client)
     panel.set_document(AudioDocument())
-    panel.stack_ref = stack
     return panel
 
 
@@ -34,13 +34,13 @@ def soundscape(qtbot, client, tmp_path):
 def spatial(qtbot, client, tmp_path):
     stack = QUndoStack()
     panel = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_client(client)
     panel.set_bank(MaskerBank(client, panel))
     doc = AudioDocument()
     doc.spatial.settings.duration = 3.0
     panel.set_document(doc)
-    panel.stack_ref = stack
     return panel
 
 
@@ -90,7 +90,7 @@ def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape):
     assert [c.name for c in maskers] == [best["masker"]]
     assert masker.gain_db == best["best"]["gain_db"] and masker.duration == clip.duration
     assert Path(masker.path).is_file()
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert len(maskers) == 0
 
 
@@ -110,9 +110,9 @@ def test_drag_a_source_is_one_undo_step(spatial):
     moved = next(k for k in source.trajectory if k.t == pytest.approx(0.2))
     assert moved.azimuth == pytest.approx(150.0, abs=0.01)
     assert moved.distance == pytest.approx(4.0, rel=1e-6)
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert source.trajectory == proposed
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert panel.doc.spatial.sources == []
 
 
