@@ -31,6 +31,14 @@ class Colors:
     track_alt = QColor("#1a1e27")
 
 
+SERIES = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")   # plotted series, spatial sources
+
+
+def series_colour(index: int) -> str:
+    """The colour of series ``index`` (a plotted masker, a spatial source in every view of it)."""
+    return SERIES[index % len(SERIES)]
+
+
 STYLE = f"""
 QWidget {{ color: {Colors.text.name()}; font-size: 12px; }}
 QMainWindow, QDialog {{ background: {Colors.window.name()}; }}

@@ -50,11 +50,11 @@ from app.engine_jobs import EngineJob
 from app.project.audio import AudioClip, AudioDocument
 from app.project.audio_commands import AddAudioClip
 from app.project.commands import push
+from app.theme import series_colour
 from app.widgets.masker_bank import MaskerBankPanel
 from app.widgets.playback import AudioPlayer, read_for_playback
 from app.widgets.plots import plot_widget
 
-PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 CIRCUMPLEX_LABELS = (("pleasant", 1.0, 0.0), ("annoying", -1.0, 0.0), ("eventful", 0.0, 1.0),
                      ("uneventful", 0.0, -1.0), ("vibrant", 0.72, 0.72), ("chaotic", -0.72, 0.72),
                      ("monotonous", -0.72, -0.72), ("calm", 0.72, -0.72))
@@ -345,7 +345,7 @@ class SoundscapePanel(QWidget):
         self.circumplex.plot([base["isopl"]], [base["isoev"]], pen=None, symbol="o", symbolSize=12,
                              symbolBrush="#9aa0a6", name="before")
         for i, curve in enumerate(self.selected_curves()):
-            colour = PALETTE[i % len(PALETTE)]
+            colour = series_colour(i)
             best = curve["best"]
             self.gain_plot.plot(curve["gain_db"], curve["isopl"], pen=pg.mkPen(colour, width=2), name=curve["masker"])
             self.gain_plot.plot([best["gain_db"]], [best["isopl"]], pen=None, symbol="star", symbolSize=14,

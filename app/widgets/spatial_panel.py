@@ -45,6 +45,7 @@ from app.engine_jobs import EngineJob
 from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, SpatialSource
 from app.project.audio_commands import AddAudioClip, AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
+from app.theme import series_colour
 from app.widgets.playback import AudioPlayer
 from app.widgets.plots import own_menus
 from engine.atomic import copy_file_atomic
@@ -52,7 +53,6 @@ from engine.audio.spatial.language import interpret, phrase_to_trajectory
 from engine.audio.spatial.spec import Keyframe
 from engine.audio.spatial.trajectory import Trajectory
 
-PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 RINGS_M = (1, 3, 7, 15, 40)
 PATH_POINTS = 200
 SELD_LABELS = (("ER", "error_rate"), ("F", "f_score"), ("LE°", "localization_error"),
@@ -109,7 +109,7 @@ class SpatialView(pg.PlotWidget):
         times = np.linspace(0.0, duration, PATH_POINTS)
         by_name = {e["source"]: e for e in estimates or []}
         for i, source in enumerate(doc.spatial.sources):
-            colour = PALETTE[i % len(PALETTE)]
+            colour = series_colour(i)
             az, _el, dist = Trajectory(source.engine_source()).at(times)
             xy = np.array([to_view(a, d) for a, d in zip(az, dist)])
             self.plot(xy[:, 0], xy[:, 1], pen=pg.mkPen(colour, width=2))
@@ -337,6 +337,12 @@ class SpatialPanel(QWidget):
         self.playhead = seconds
         if self.doc is not None and self._gesture == 0:
             self.view.redraw(self.doc, seconds, self.estimates)
+
+    def select_source(self, source_id: str) -> None:
+        """Make the source ``source_id`` the selected one (a keyframe of it was clicked on the timeline)."""
+        ids = [s.id for s in self.doc.spatial.sources]
+        if source_id in ids:
+            self.sources.setCurrentRow(ids.index(source_id))
 
     def selected(self) -> SpatialSource | None:
         row = self.sources.currentRow()
