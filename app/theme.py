@@ -58,6 +58,7 @@ QToolButton:disabled {{ color: #555d6d; }}
 QPushButton {{ background: {Colors.raised.name()}; border: 1px solid {Colors.border.name()}; border-radius: 4px;
     padding: 5px 12px; }}
 QPushButton:hover {{ border-color: {Colors.accent2.name()}; }}
+QPushButton:checked {{ background: #2f3b52; border-color: {Colors.accent2.name()}; }}
 QPushButton:disabled {{ color: #555d6d; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: {Colors.base.name()};
     border: 1px solid {Colors.border.name()}; border-radius: 4px; padding: 3px 5px;

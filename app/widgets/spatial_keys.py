@@ -1,6 +1,7 @@
 """The spatial scene's keyframes on the timeline: a source's keyframes are timeline seconds, so they sit as
 markers on the Spatial audio lane (the track named "Spatial", else the last lane), one row per source in
-that source's colour (as in the spatial view), joined by a line over the time its path spans.
+that source's colour (as in the spatial view), joined by a line over the time its path spans, its name
+after the last one.
 
 A click on a marker selects it (the timeline moves the playhead there and tells the studio which source
 to select in the Spatial panel); a drag moves it in time, snapping like clips (clip edges, the playhead,
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from app.project.audio import AudioDocument, SpatialSource
@@ -60,6 +61,9 @@ class SpatialKeysItem(QGraphicsItem):
                 painter.setBrush(colour.lighter(125) if chosen else colour)
                 radius = MARKER_R + 1.5 if chosen else MARKER_R
                 painter.drawEllipse(point, radius, radius)
+            painter.setPen(colour.lighter(120))
+            painter.setFont(self.keys.font)
+            painter.drawText(points[-1] + QPointF(MARKER_R + 5, 3.5), source.name)
 
 
 class SpatialKeys:
@@ -69,6 +73,8 @@ class SpatialKeys:
         self.view = view
         self.doc: AudioDocument | None = None
         self.selected: tuple[str, int] | None = None      # (source id, keyframe index)
+        self.font = QFont(view.font())
+        self.font.setPointSizeF(7.5)
         self.item = SpatialKeysItem(self)
         view.scene().addItem(self.item)
 

@@ -295,16 +295,18 @@ class SpatialPanel(QWidget):
         the audio tracks."""
         if self.doc is None:
             return
-        current = self.masker_box.currentText()
-        self.masker_box.blockSignals(True)
-        self.masker_box.clear()
+        box = self.masker_box
+        had_maskers = any(box.itemData(i) is None for i in range(box.count()))
+        current = box.currentText() if had_maskers else ""      # the bank just arrived: its first masker
+        box.blockSignals(True)
+        box.clear()
         for entry in self.masker_bank.entries if self.masker_bank else []:
-            self.masker_box.addItem(entry["name"], None)
+            box.addItem(entry["name"], None)
         for track in self.doc.tracks:
             for clip in track:
-                self.masker_box.addItem(f"clip: {clip.name}", clip.path)
-        self.masker_box.setCurrentIndex(max(0, self.masker_box.findText(current)))
-        self.masker_box.blockSignals(False)
+                box.addItem(f"clip: {clip.name}", clip.path)
+        box.setCurrentIndex(max(0, box.findText(current)))
+        box.blockSignals(False)
 
     def _add_chosen(self, phrase: str) -> None:
         if self.masker_box.count() == 0:
