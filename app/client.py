@@ -228,15 +228,16 @@ class EngineClient(QObject):
 
     # ---- HTTP ---------------------------------------------------------------------------------
     def call(self, method: str, path: str, body: Any = None, callback: Callback | None = None,
-             raw: bool = False) -> None:
-        """Send a request; ``callback(ok, status, data)`` runs on the UI thread when it answers."""
+             raw: bool = False, timeout_s: float = 30.0) -> None:
+        """Send a request; ``callback(ok, status, data)`` runs on the UI thread when it answers (or when
+        nothing came back within ``timeout_s``)."""
         if not self.url:
             if callback:
                 QTimer.singleShot(0, lambda: callback(False, 0, "not connected to an engine"))
             return
         request = QNetworkRequest(QUrl(self.url + path))
         request.setRawHeader(b"Authorization", f"Bearer {self.token}".encode())
-        request.setTransferTimeout(30_000)
+        request.setTransferTimeout(int(timeout_s * 1000))
         data = QByteArray()
         if body is not None:
             request.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "application/json")

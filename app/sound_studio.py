@@ -2,7 +2,8 @@
 
 The audio tracks themselves are lanes of the timeline (one time axis with the video). ``SoundStudio(window)``
 builds the panels, docks them, keeps their playhead in step with the timeline's (both ways), shows the
-audio clip selected on the timeline in the Audio tab, plays the audio tracks while the video preview
+audio clip selected on the timeline in the Audio tab, the source of a spatial keyframe clicked on the
+timeline in the Spatial tab, plays the audio tracks while the video preview
 plays, gives the panels the window's engine client, undo stack and project, and adds the soundtrack to
 an exported MP4. The main window creates it once and calls ``set_project`` whenever a project is loaded.
 """
@@ -34,6 +35,7 @@ class SoundStudio(QObject):
         for panel in (self.soundscape, self.spatial):
             panel.set_client(window.client)
             panel.message.connect(window.show_message)
+        self.spatial.set_bank(self.soundscape.masker_bank)
         self.audio.message.connect(window.show_message)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.audio, "Audio")
@@ -44,6 +46,7 @@ class SoundStudio(QObject):
         timeline = window.timeline
         timeline.playhead_moved.connect(self._follow_timeline)
         timeline.selection_changed.connect(self._show_selection)
+        timeline.spatial_key_selected.connect(self._show_source)
         self.audio.playhead_moved.connect(lambda s: timeline.set_playhead(s, follow=True))
         window.player.playing_changed.connect(self._video_playing)
 
@@ -58,6 +61,11 @@ class SoundStudio(QObject):
         """The last audio clip selected on the timeline is the Audio tab's."""
         audio_ids = [i for i in clip_ids if i in self.window.timeline.lanes.items]
         self.audio.select(audio_ids[-1] if audio_ids else None)
+
+    def _show_source(self, source_id: str) -> None:
+        """A spatial keyframe was clicked on the timeline: its source, selected in the Spatial tab."""
+        self.tabs.setCurrentWidget(self.spatial)
+        self.spatial.select_source(source_id)
 
     def _follow_timeline(self, seconds: float) -> None:
         self.audio.set_playhead(seconds)

@@ -31,6 +31,14 @@ class Colors:
     track_alt = QColor("#1a1e27")
 
 
+SERIES = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")   # plotted series, spatial sources
+
+
+def series_colour(index: int) -> str:
+    """The colour of series ``index`` (a plotted masker, a spatial source in every view of it)."""
+    return SERIES[index % len(SERIES)]
+
+
 STYLE = f"""
 QWidget {{ color: {Colors.text.name()}; font-size: 12px; }}
 QMainWindow, QDialog {{ background: {Colors.window.name()}; }}
@@ -50,6 +58,7 @@ QToolButton:disabled {{ color: #555d6d; }}
 QPushButton {{ background: {Colors.raised.name()}; border: 1px solid {Colors.border.name()}; border-radius: 4px;
     padding: 5px 12px; }}
 QPushButton:hover {{ border-color: {Colors.accent2.name()}; }}
+QPushButton:checked {{ background: #2f3b52; border-color: {Colors.accent2.name()}; }}
 QPushButton:disabled {{ color: #555d6d; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QSpinBox, QDoubleSpinBox, QComboBox {{ background: {Colors.base.name()};
     border: 1px solid {Colors.border.name()}; border-radius: 4px; padding: 3px 5px;

@@ -1,18 +1,17 @@
-"""The masker bank manager: the builtin bank and the user's folders, with class, length and licence.
+"""The masker bank manager: the bank as the engine lists it (``app.engine_bank.MaskerBank``), with class,
+length, rate, licence and where each masker comes from (the plugin that contributed it, or the user's
+folder), the broken entries the engine skipped, Listen, Add folder and Refresh.
 
-The builtin bank's ``manifest.json`` (and a user folder's, when it has one) gives class, licence and
-source; a folder without a manifest lists its audio files with the licence "unknown (no manifest)".
 The folders added here are the extra ``maskers`` folders the soundscape search and render look in.
+Listen fetches the masker's audio from the engine (a plugin's render lives in the engine's cache) and
+hands it on with ``listen_ready``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
-import soundfile as sf
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,117 +24,96 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.theme import resources_dir
-
-BUILTIN_DIR = resources_dir() / "maskers"
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+from app.engine_bank import MaskerBank
 
 
-@dataclass
-class MaskerEntry:
-    name: str
-    masker_class: str
-    path: Path
-    duration_s: float
-    licence: str
-    source: str
-    folder: str
-
-
-def read_folder(folder: Path, label: str) -> list[MaskerEntry]:
-    """The maskers of ``folder`` (its manifest when there is one, else its audio files)."""
-    folder = Path(folder)
-    manifest = folder / "manifest.json"
-    entries = []
-    if manifest.is_file():
-        for m in json.loads(manifest.read_text(encoding="utf-8")).get("maskers", []):
-            entries.append(MaskerEntry(m["name"], m.get("class", ""), folder / m["file"],
-                                       float(m.get("duration_s", 0.0)), m.get("licence", "unknown"),
-                                       m.get("source", ""), label))
-        return entries
-    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
-        info = sf.info(str(path))
-        entries.append(MaskerEntry(path.stem, "user", path, info.frames / info.samplerate,
-                                   "unknown (no manifest)", str(path), label))
-    return entries
+def origin(entry: dict) -> str:
+    """Where a listed masker comes from: its plugin, or the folder it was found in."""
+    return f"plugin {entry['plugin']}" if entry["plugin"] else f"folder {Path(entry['folder']).name}"
 
 
 class MaskerBankPanel(QWidget):
-    """A table of all maskers; Listen plays one, Add folder adds a user folder to the search."""
+    """A table of the engine's maskers; Listen fetches one, Add folder adds a user folder to the search."""
 
-    listen_requested = Signal(str)         # path
-    folders_changed = Signal(list)         # the user's extra folders
+    listen_ready = Signal(str, object, int)     # name, samples (frames, channels), rate
+    message = Signal(str)
 
-    COLUMNS = ("Masker", "Class", "Length", "Licence", "Folder")
+    COLUMNS = ("Masker", "Class", "Length", "Rate", "Licence", "From")
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.folders: list[str] = []
-        self.entries: list[MaskerEntry] = []
+        self.bank: MaskerBank | None = None
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.itemSelectionChanged.connect(self._show_source)
+        self.status = QLabel("waiting for the engine…")
+        self.status.setWordWrap(True)
         self.source_label = QLabel()
         self.source_label.setWordWrap(True)
-        listen = QPushButton("Listen")
-        listen.clicked.connect(self._listen)
+        self.listen_button = QPushButton("Listen")
+        self.listen_button.clicked.connect(self.listen)
         add = QPushButton("Add folder…")
         add.clicked.connect(self._add_dialog)
-        self.table.itemSelectionChanged.connect(self._show_source)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("list the bank again (after enabling or disabling a masker plugin)")
+        self.refresh_button.clicked.connect(lambda: self.bank and self.bank.refresh())
         bar = QHBoxLayout()
-        bar.addWidget(listen)
-        bar.addWidget(add)
-        bar.addStretch(1)
+        for button in (self.listen_button, add, self.refresh_button):
+            bar.addWidget(button)
+        bar.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.source_label)
-        self.refresh()
 
-    def refresh(self) -> None:
-        self.entries = read_folder(BUILTIN_DIR, "builtin")
-        for folder in self.folders:
-            self.entries += read_folder(Path(folder), Path(folder).name)
-        self.table.setRowCount(len(self.entries))
-        for row, e in enumerate(self.entries):
-            values = (e.name, e.masker_class, f"{e.duration_s:.1f} s", e.licence, e.folder)
+    def set_bank(self, bank: MaskerBank) -> None:
+        self.bank = bank
+        bank.changed.connect(self._fill)
+        bank.audio_ready.connect(self.listen_ready)
+        bank.audio_failed.connect(self._failed)
+        self._fill()
+
+    def _fill(self) -> None:
+        bank = self.bank
+        self.table.setRowCount(len(bank.entries))
+        for row, e in enumerate(bank.entries):
+            values = (e["name"], e["masker_class"], f"{e['duration_s']:.1f} s", f"{e['sample_rate'] / 1000:g} kHz",
+                      e["licence"], origin(e))
             for col, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, row)
-                self.table.setItem(row, col, item)
-
-    def path_of(self, name: str) -> Path:
-        for entry in self.entries:
-            if entry.name == name:
-                return entry.path
-        raise KeyError(f"no masker named {name!r} in the bank or the added folders")
+                self.table.setItem(row, col, QTableWidgetItem(value))
+        self.status.setText(bank.message)
+        self.status.setToolTip("\n".join(f"{p['path']}: {p['reason']}" for p in bank.problems))
+        self.refresh_button.setEnabled(not bank.loading)
 
     def add_folder(self, folder: Path | str) -> None:
-        folder = str(Path(folder).resolve())
-        if not Path(folder).is_dir():
-            raise ValueError(f"masker folder {folder} does not exist")
-        if folder not in self.folders:
-            self.folders.append(folder)
-            self.refresh()
-            self.folders_changed.emit(list(self.folders))
+        self.bank.add_folder(folder)
 
     def _add_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of maskers")
         if folder:
-            self.add_folder(folder)
+            try:
+                self.add_folder(folder)
+            except ValueError as exc:
+                self._failed(str(exc))
 
-    def _selected(self) -> MaskerEntry | None:
+    def selected(self) -> dict | None:
         rows = {i.row() for i in self.table.selectedItems()}
-        return self.entries[min(rows)] if rows else None
+        return self.bank.entries[min(rows)] if rows and self.bank else None
 
     def _show_source(self) -> None:
-        entry = self._selected()
-        self.source_label.setText(f"{entry.name}: {entry.source}" if entry else "")
+        entry = self.selected()
+        self.source_label.setText(f"{entry['name']}: {entry['source']} ({entry['path']})" if entry else "")
 
-    def _listen(self) -> None:
-        entry = self._selected()
+    def listen(self) -> None:
+        entry = self.selected()
         if entry is not None:
-            self.listen_requested.emit(str(entry.path))
+            self.status.setText(f"fetching {entry['name']} from the engine…")
+            self.bank.fetch_audio(entry["name"])
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)
+        self.message.emit(message)

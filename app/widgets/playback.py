@@ -3,8 +3,10 @@
 ``output_problem()`` / ``input_problem()`` say why sound cannot be played or recorded here (no PortAudio,
 no device: a server, CI) or ``None``; the studio shows that sentence and everything else keeps working.
 ``AudioPlayer`` plays an array from a position; its ``position`` signal (30 per second) drives the
-playhead, and the meter follows the playhead, so sound, picture and meter stay together. ``Recorder``
-records from the default input into a WAV file (written atomically) that becomes a new clip.
+playhead, and the meter follows the playhead, so sound, picture and meter stay together. ``switch``
+goes on with other samples from the same moment (an A/B comparison): where playback is lives in a
+``PlaybackCursor``, which the stream's callback reads and which works (and is tested) without a device.
+``Recorder`` records from the default input into a WAV file (written atomically) that becomes a new clip.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -49,8 +52,54 @@ def input_problem() -> str | None:
     return _device_problem("input")
 
 
+def read_for_playback(source: str | os.PathLike[str] | BinaryIO) -> tuple[np.ndarray, int]:
+    """The samples of an audio file (a path or a file object) as the player takes them: float32
+    (frames, channels), and the rate."""
+    samples, rate = sf.read(source, dtype="float32", always_2d=True)
+    return samples, rate
+
+
+class PlaybackCursor:
+    """Samples and where playback is in them, shared by the stream's callback (``read``) and the UI
+    thread (``position_s``, ``swap``) under a lock."""
+
+    def __init__(self, samples: np.ndarray, rate: int, start_s: float = 0.0):
+        self.samples = np.ascontiguousarray(samples, np.float32)
+        self.rate = rate
+        self._frame = min(max(0, round(start_s * rate)), len(self.samples))
+        self._lock = threading.Lock()
+
+    @property
+    def channels(self) -> int:
+        return self.samples.shape[1]
+
+    @property
+    def position_s(self) -> float:
+        with self._lock:
+            return self._frame / self.rate
+
+    def read(self, out: np.ndarray) -> bool:
+        """Fill ``out`` (frames, channels) with the next samples (silence past the end); False once the
+        end is reached."""
+        with self._lock:
+            chunk = self.samples[self._frame:self._frame + len(out)]
+            self._frame += len(chunk)
+        out[:len(chunk)] = chunk
+        out[len(chunk):] = 0
+        return len(chunk) == len(out)
+
+    def swap(self, samples: np.ndarray, rate: int) -> None:
+        """Go on with ``samples`` (at ``rate``) from the same moment in seconds."""
+        samples = np.ascontiguousarray(samples, np.float32)
+        with self._lock:
+            seconds = self._frame / self.rate
+            self.samples, self.rate = samples, rate
+            self._frame = min(round(seconds * rate), len(samples))
+
+
 class AudioPlayer(QObject):
-    """Plays a float32 (frames, channels) array through the default output device."""
+    """Plays a float32 (frames, channels) array through the default output device; ``label`` says what
+    is playing ("" when nothing is), so a panel knows whether the sound is its own."""
 
     position = Signal(float)     # seconds, while playing
     finished = Signal()
@@ -58,10 +107,8 @@ class AudioPlayer(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._stream = None
-        self._samples = np.zeros((0, 2), np.float32)
-        self._rate = 48000
-        self._frame = 0
-        self._lock = threading.Lock()
+        self._cursor: PlaybackCursor | None = None
+        self.label = ""
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._tick)
@@ -70,39 +117,49 @@ class AudioPlayer(QObject):
     def playing(self) -> bool:
         return self._stream is not None
 
-    def play(self, samples: np.ndarray, rate: int, start_s: float = 0.0) -> None:
+    @property
+    def position_s(self) -> float:
+        """Where playback is (or stopped), in seconds of what was played."""
+        return self._cursor.position_s if self._cursor is not None else 0.0
+
+    def play(self, samples: np.ndarray, rate: int, start_s: float = 0.0, label: str = "") -> None:
         """Start playing ``samples`` from ``start_s``; raises ``RuntimeError`` with the reason if it cannot."""
         problem = output_problem()
         if problem:
             raise RuntimeError(problem)
         self.stop()
-        self._samples = np.ascontiguousarray(samples, np.float32)
-        self._rate = rate
-        self._frame = int(start_s * rate)
-        self._stream = sd.OutputStream(samplerate=rate, channels=self._samples.shape[1], dtype="float32",
+        self._cursor = PlaybackCursor(samples, rate, start_s)
+        self.label = label
+        self._stream = sd.OutputStream(samplerate=rate, channels=self._cursor.channels, dtype="float32",
                                        callback=self._callback)
         self._stream.start()
         self._timer.start()
 
-    def _callback(self, out: np.ndarray, frames: int, _time, _status) -> None:
-        with self._lock:
-            chunk = self._samples[self._frame:self._frame + frames]
-            self._frame += frames
-        out[:len(chunk)] = chunk
-        out[len(chunk):] = 0
-        if len(chunk) < frames:
+    def switch(self, samples: np.ndarray, rate: int, label: str = "") -> None:
+        """Go on playing ``samples`` from the moment playback is at (A/B): in the running stream when the
+        rate and channels match, so there is no gap, else in a new stream; from 0 when nothing plays."""
+        cursor = self._cursor
+        if not self.playing or cursor is None:
+            self.play(samples, rate, 0.0, label)
+        elif rate == cursor.rate and samples.shape[1] == cursor.channels:
+            cursor.swap(samples, rate)
+            self.label = label
+        else:
+            self.play(samples, rate, cursor.position_s, label)
+
+    def _callback(self, out: np.ndarray, _frames: int, _time, _status) -> None:
+        if not self._cursor.read(out):
             raise sd.CallbackStop
 
     def _tick(self) -> None:
-        with self._lock:
-            frame = self._frame
-        self.position.emit(frame / self._rate)
+        self.position.emit(self.position_s)
         if self._stream is not None and not self._stream.active:
             self.stop()
             self.finished.emit()
 
     def stop(self) -> None:
         self._timer.stop()
+        self.label = ""
         if self._stream is not None:
             self._stream.stop()
             self._stream.close()

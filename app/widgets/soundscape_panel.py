@@ -5,23 +5,28 @@ masker at its best gain with the predicted ISO 12913 pleasantness (P) and eventf
 shows P against masker gain for the selected maskers (the bare soundscape as a dashed line); the
 circumplex shows the soundscape before (grey) and with each selected masker (arrows) on the ISO axes.
 The search, the audition and A analyse and play the part of the recording that the clip plays on the
-timeline (its trimmed excerpt). Audition renders the mix with ``soundscape.render`` (the same mix the
-engine renders on export) and plays it, A/B against the bare recording. Apply lays the masker on the Maskers track under the
-soundscape at that gain (one undo step). The Bank tab manages the maskers.
+timeline (its trimmed excerpt, written in a worker thread). Audition renders the mix with
+``soundscape.render`` (the same mix the engine renders on export), reads it and the bare excerpt off the
+UI thread and plays B; A and B then switch at the same playback position, as an audio editor's A/B
+does. Apply lays the masker on the Maskers track under the soundscape at that gain (one undo step).
+The Bank tab shows the bank as the engine lists it (``app.engine_bank``), whose folders the search uses.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 import soundfile as sf
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,16 +43,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.audio_export import clip_excerpt
+from app.background import Background
 from app.client import EngineClient
+from app.engine_bank import MaskerBank
 from app.engine_jobs import EngineJob
 from app.project.audio import AudioClip, AudioDocument
 from app.project.audio_commands import AddAudioClip
 from app.project.commands import push
+from app.theme import series_colour
 from app.widgets.masker_bank import MaskerBankPanel
-from app.widgets.playback import AudioPlayer
+from app.widgets.playback import AudioPlayer, read_for_playback
 from app.widgets.plots import plot_widget
 
-PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 CIRCUMPLEX_LABELS = (("pleasant", 1.0, 0.0), ("annoying", -1.0, 0.0), ("eventful", 0.0, 1.0),
                      ("uneventful", 0.0, -1.0), ("vibrant", 0.72, 0.72), ("chaotic", -0.72, 0.72),
                      ("monotonous", -0.72, -0.72), ("calm", 0.72, -0.72))
@@ -65,7 +72,7 @@ def _spin(low: float, high: float, value: float, step: float, suffix: str) -> QD
 class SoundscapePanel(QWidget):
     message = Signal(str)
     search_finished = Signal()
-    audition_ready = Signal(str)     # path of the rendered mix
+    audition_ready = Signal(str)     # path of the rendered mix, once A and B are ready to play
 
     COLUMNS = ("#", "Masker", "Class", "Gain", "SNR", "P", "E", "ΔP")
 
@@ -75,9 +82,14 @@ class SoundscapePanel(QWidget):
         self.player = player
         self.work_dir = Path(work_dir)
         self.client: EngineClient | None = None
+        self.masker_bank: MaskerBank | None = None
         self.doc: AudioDocument | None = None
         self.result: dict[str, Any] | None = None
         self.audition_file: Path | None = None
+        self._audition_excerpt: Path | None = None
+        self.ab: dict[str, tuple[np.ndarray, int]] = {}     # "A", "B": samples and rate, ready to play
+        self.files = Background(self)
+        self._excerpts: dict[tuple[str, float, float], Path] = {}
         self.search_job = EngineJob(self)
         self.search_job.done.connect(self._search_done)
         self.search_job.failed.connect(self._job_failed)
@@ -139,12 +151,17 @@ class SoundscapePanel(QWidget):
 
         self.play_a = QPushButton("A: bare")
         self.play_b = QPushButton("B: with masker")
+        self.side_buttons = {"A": self.play_a, "B": self.play_b}
+        sides = QButtonGroup(self)
+        for side, button in self.side_buttons.items():
+            button.setCheckable(True)
+            button.setEnabled(False)
+            button.setToolTip("switches at the same playback position while the audition plays")
+            button.clicked.connect(lambda _checked, s=side: self.play_side(s))
+            sides.addButton(button)
         self.audition_button = QPushButton("Audition")
         self.apply_button = QPushButton("Apply to track")
         self.audition_button.clicked.connect(self.audition)
-        self.play_a.clicked.connect(
-            lambda: self._play(self.analysed_file(self.soundscape_clip()) if self.soundscape_clip() else None))
-        self.play_b.clicked.connect(lambda: self._play(self.audition_file))
         self.apply_button.clicked.connect(self.apply)
         self.status = QLabel("Import or pick a soundscape, then Search.")
         self.status.setWordWrap(True)
@@ -159,7 +176,8 @@ class SoundscapePanel(QWidget):
         search_layout.addWidget(body, 1)
         search_layout.addLayout(bottom)
         self.bank = MaskerBankPanel()
-        self.bank.listen_requested.connect(lambda p: self._play(Path(p)))
+        self.bank.listen_ready.connect(self._play_masker)
+        self.bank.message.connect(self.message)
         tabs = QTabWidget()
         tabs.addTab(search_tab, "Search")
         tabs.addTab(self.bank, "Masker bank")
@@ -171,6 +189,13 @@ class SoundscapePanel(QWidget):
     # ---- document ------------------------------------------------------------------------------
     def set_client(self, client: EngineClient) -> None:
         self.client = client
+        self.masker_bank = MaskerBank(client, self)
+        self.bank.set_bank(self.masker_bank)
+
+    @property
+    def busy(self) -> bool:
+        """A search or an audition is on its way (an excerpt being written, a job, A and B being read)."""
+        return self.files.busy or self.search_job.running or self.render_job.running
 
     def set_document(self, doc: AudioDocument) -> None:
         if self.doc is not None:
@@ -204,9 +229,20 @@ class SoundscapePanel(QWidget):
         self.clip_box.setCurrentIndex(self.clip_box.findData(clip.id))
         return clip
 
-    def analysed_file(self, clip: AudioClip) -> Path:
-        """What the search, the audition and A hear of ``clip``: the part of its file it plays on the timeline."""
-        return clip_excerpt(clip, self.work_dir / "excerpts")
+    def with_excerpt(self, clip: AudioClip, then: Callable[[Path], None]) -> None:
+        """Call ``then(path)`` with what the search, the audition and A hear of ``clip``: the part of its
+        file it plays on the timeline, written in a worker thread the first time it is asked for."""
+        key = (clip.path, clip.offset, clip.duration)
+        if key in self._excerpts and self._excerpts[key].is_file():
+            then(self._excerpts[key])
+            return
+
+        def written(path: Path) -> None:
+            self._excerpts[key] = path
+            then(path)
+
+        self.files.run(clip_excerpt, clip.model_copy(), self.work_dir / "excerpts", done=written,
+                       failed=lambda error: self._job_failed(f"cannot read {Path(clip.path).name}: {error}"))
 
     def _import_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import a soundscape", "", "Audio (*.wav *.flac *.ogg)")
@@ -215,18 +251,24 @@ class SoundscapePanel(QWidget):
 
     # ---- search --------------------------------------------------------------------------------
     def search(self) -> bool:
+        """Start a masker search for the chosen clip (its excerpt first); False when there is nothing to search."""
         clip = self.soundscape_clip()
         if clip is None or self.client is None:
             self.status.setText("Pick a soundscape clip first (Import… puts one on the Soundscape track).")
             return False
-        params = {"soundscape": str(self.analysed_file(clip)), "maskers": self.bank.folders,
+        self.search_button.setEnabled(False)
+        self.status.setText("preparing the soundscape excerpt…")
+        self.with_excerpt(clip, lambda excerpt: self._submit_search(clip, excerpt))
+        return True
+
+    def _submit_search(self, clip: AudioClip, excerpt: Path) -> None:
+        params = {"soundscape": str(excerpt), "maskers": self.masker_bank.folders,
                   "snr_min_db": self.snr_min.value(),
                   "snr_max_db": self.snr_max.value(), "snr_step_db": 0.5, "top_k": 50,
                   "calibration": {"soundscape_level_dba": self.level.value()}}
-        self.search_button.setEnabled(False)
         self.status.setText("searching…")
-        return self.search_job.start(self.client, "soundscape.search", params, ["search.json"],
-                                     self.work_dir / "soundscape", name=f"search {clip.name}")
+        self.search_job.start(self.client, "soundscape.search", params, ["search.json"],
+                              self.work_dir / "soundscape", name=f"search {clip.name}")
 
     def _job_failed(self, message: str) -> None:
         self.search_button.setEnabled(True)
@@ -303,7 +345,7 @@ class SoundscapePanel(QWidget):
         self.circumplex.plot([base["isopl"]], [base["isoev"]], pen=None, symbol="o", symbolSize=12,
                              symbolBrush="#9aa0a6", name="before")
         for i, curve in enumerate(self.selected_curves()):
-            colour = PALETTE[i % len(PALETTE)]
+            colour = series_colour(i)
             best = curve["best"]
             self.gain_plot.plot(curve["gain_db"], curve["isopl"], pen=pg.mkPen(colour, width=2), name=curve["masker"])
             self.gain_plot.plot([best["gain_db"]], [best["isopl"]], pen=None, symbol="star", symbolSize=14,
@@ -326,32 +368,62 @@ class SoundscapePanel(QWidget):
         return curves[0] if curves else None
 
     def audition(self) -> bool:
-        """Render the soundscape with the selected masker at its best gain on the engine, then play it."""
+        """Render the soundscape with the selected masker at its best gain on the engine, then play it (B)."""
         clip, chosen = self.soundscape_clip(), self._chosen()
         if clip is None or chosen is None or self.client is None:
             self.status.setText("Search first and select a masker in the table.")
             return False
-        params = {"soundscape": str(self.analysed_file(clip)), "masker": chosen["masker"], "maskers": self.bank.folders,
-                  "gain_db": chosen["best"]["gain_db"], "output": "audition.wav"}
+        self.ab = {}
+        for button in self.side_buttons.values():
+            button.setEnabled(False)
         self.status.setText(f"rendering {chosen['masker']} at {chosen['best']['gain_db']:+.1f} dB…")
-        return self.render_job.start(self.client, "soundscape.render", params, ["audition.wav"],
-                                     self.work_dir / "audition", name=f"audition {chosen['masker']}")
+        self.with_excerpt(clip, lambda excerpt: self._submit_audition(chosen, excerpt))
+        return True
+
+    def _submit_audition(self, chosen: dict[str, Any], excerpt: Path) -> None:
+        self._audition_excerpt = excerpt
+        params = {"soundscape": str(excerpt), "masker": chosen["masker"], "maskers": self.masker_bank.folders,
+                  "gain_db": chosen["best"]["gain_db"], "output": "audition.wav"}
+        self.render_job.start(self.client, "soundscape.render", params, ["audition.wav"],
+                              self.work_dir / "audition", name=f"audition {chosen['masker']}")
 
     def _audition_done(self, result: dict, files: dict[str, Path]) -> None:
         self.audition_file = files["audition.wav"]
         self.status.setText(f"audition: {result.get('masker')} at {result.get('gain_db', 0):+.1f} dB "
                             f"(SNR {result.get('snr_db', 0):+.1f} dB); B plays it, A the bare soundscape")
-        self.audition_ready.emit(str(self.audition_file))
-        self._play(self.audition_file)
+        self.files.run(_read_sides, self._audition_excerpt, self.audition_file, done=self._sides_ready,
+                       failed=lambda error: self._job_failed(f"cannot read the audition: {error}"))
 
-    def _play(self, path: Path | str | None) -> None:
-        if path is None:
+    def _sides_ready(self, sides: dict[str, tuple[np.ndarray, int]]) -> None:
+        self.ab = sides
+        for button in self.side_buttons.values():
+            button.setEnabled(True)
+        self.audition_ready.emit(str(self.audition_file))
+        self.play_side("B")
+
+    def play_side(self, side: str) -> None:
+        """Play A (the bare soundscape) or B (with the masker); while either plays, the other goes on
+        from the same moment."""
+        if side not in self.ab:
+            self.status.setText("Audition a masker first: A and B are the soundscape without and with it.")
             return
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        samples, rate = self.ab[side]
+        label = f"audition {side}"
+        self.side_buttons[side].setChecked(True)
         try:
-            self.player.play(data, rate, 0.0)
+            if self.player.label.startswith("audition "):
+                self.player.switch(samples, rate, label)
+            else:
+                self.player.play(samples, rate, 0.0, label)
         except RuntimeError as exc:
             self.status.setText(f"{self.status.text()} — cannot play: {exc}")
+
+    def _play_masker(self, name: str, samples: np.ndarray, rate: int) -> None:
+        try:
+            self.player.play(samples, rate, 0.0, f"masker {name}")
+            self.bank.status.setText(f"playing {name}")
+        except RuntimeError as exc:
+            self.bank.status.setText(f"{name} fetched ({len(samples) / rate:.1f} s) — cannot play: {exc}")
 
     def apply(self) -> AudioClip | None:
         """Lay the selected masker at its best gain under the soundscape on the Maskers track."""
@@ -359,13 +431,23 @@ class SoundscapePanel(QWidget):
         if clip is None or chosen is None:
             self.status.setText("Search first and select a masker in the table.")
             return None
-        masker = AudioClip(path=str(self.bank.path_of(chosen["masker"])), name=chosen["masker"], kind="masker",
+        try:
+            path = self.masker_bank.entry(chosen["masker"])["path"]
+        except KeyError as exc:
+            self.status.setText(str(exc.args[0]))
+            return None
+        masker = AudioClip(path=path, name=chosen["masker"], kind="masker",
                            start=clip.start, duration=clip.duration, gain_db=chosen["best"]["gain_db"],
                            fade_in=min(1.0, clip.duration / 4), fade_out=min(1.0, clip.duration / 4))
         track = self.doc.track("Maskers") if any(t.name == "Maskers" for t in self.doc.tracks) else self.doc.tracks[-1]
         push(self.stack, AddAudioClip(track, masker, f"Apply {masker.name} at {masker.gain_db:+.1f} dB"))
         self.status.setText(f"{masker.name} applied at {masker.gain_db:+.1f} dB on {track.name}")
         return masker
+
+
+def _read_sides(bare: Path, with_masker: Path) -> dict[str, tuple[np.ndarray, int]]:
+    """A (the bare excerpt) and B (the audition's mix), read for the player."""
+    return {"A": read_for_playback(bare), "B": read_for_playback(with_masker)}
 
 
 def _angle(base: dict, best: dict) -> float:

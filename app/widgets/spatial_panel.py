@@ -40,11 +40,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.client import EngineClient
+from app.engine_bank import MaskerBank
 from app.engine_jobs import EngineJob
 from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, SpatialSource
 from app.project.audio_commands import AddAudioClip, AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
-from app.widgets.masker_bank import BUILTIN_DIR, read_folder
+from app.theme import series_colour
 from app.widgets.playback import AudioPlayer
 from app.widgets.plots import own_menus
 from engine.atomic import copy_file_atomic
@@ -52,7 +53,6 @@ from engine.audio.spatial.language import interpret, phrase_to_trajectory
 from engine.audio.spatial.spec import Keyframe
 from engine.audio.spatial.trajectory import Trajectory
 
-PALETTE = ("#2fbf71", "#4aa3df", "#e3c341", "#b07cf0", "#e5484d", "#43c6c6")
 RINGS_M = (1, 3, 7, 15, 40)
 PATH_POINTS = 200
 SELD_LABELS = (("ER", "error_rate"), ("F", "f_score"), ("LE°", "localization_error"),
@@ -109,7 +109,7 @@ class SpatialView(pg.PlotWidget):
         times = np.linspace(0.0, duration, PATH_POINTS)
         by_name = {e["source"]: e for e in estimates or []}
         for i, source in enumerate(doc.spatial.sources):
-            colour = PALETTE[i % len(PALETTE)]
+            colour = series_colour(i)
             az, _el, dist = Trajectory(source.engine_source()).at(times)
             xy = np.array([to_view(a, d) for a, d in zip(az, dist)])
             self.plot(xy[:, 0], xy[:, 1], pen=pg.mkPen(colour, width=2))
@@ -176,6 +176,7 @@ class SpatialPanel(QWidget):
         super().__init__(parent)
         self.stack, self.player, self.work_dir = stack, player, Path(work_dir)
         self.client: EngineClient | None = None
+        self.masker_bank: MaskerBank | None = None
         self.doc: AudioDocument | None = None
         self.playhead = 0.0
         self.estimates: list[dict] | None = None
@@ -273,6 +274,12 @@ class SpatialPanel(QWidget):
     def set_client(self, client: EngineClient) -> None:
         self.client = client
 
+    def set_bank(self, bank: MaskerBank) -> None:
+        """Offer the maskers of ``bank`` (the soundscape panel's) as sounds for sources."""
+        self.masker_bank = bank
+        bank.changed.connect(self._fill_sounds)
+        self._fill_sounds()
+
     def set_document(self, doc: AudioDocument) -> None:
         if self.doc is not None:
             self.doc.spatial.changed.disconnect(self.refresh)
@@ -284,19 +291,28 @@ class SpatialPanel(QWidget):
         self.refresh()
 
     def _fill_sounds(self) -> None:
-        """The sounds a source can play: the bank's maskers, then the clips of the audio tracks."""
-        current = self.masker_box.currentText()
-        self.masker_box.blockSignals(True)
-        self.masker_box.clear()
-        for entry in read_folder(BUILTIN_DIR, "builtin"):
-            self.masker_box.addItem(entry.name, None)
+        """The sounds a source can play: the bank's maskers (as the engine lists them), then the clips of
+        the audio tracks."""
+        if self.doc is None:
+            return
+        box = self.masker_box
+        had_maskers = any(box.itemData(i) is None for i in range(box.count()))
+        current = box.currentText() if had_maskers else ""      # the bank just arrived: its first masker
+        box.blockSignals(True)
+        box.clear()
+        for entry in self.masker_bank.entries if self.masker_bank else []:
+            box.addItem(entry["name"], None)
         for track in self.doc.tracks:
             for clip in track:
-                self.masker_box.addItem(f"clip: {clip.name}", clip.path)
-        self.masker_box.setCurrentIndex(max(0, self.masker_box.findText(current)))
-        self.masker_box.blockSignals(False)
+                box.addItem(f"clip: {clip.name}", clip.path)
+        box.setCurrentIndex(max(0, box.findText(current)))
+        box.blockSignals(False)
 
     def _add_chosen(self, phrase: str) -> None:
+        if self.masker_box.count() == 0:
+            self.status.setText("No sound to place yet: the masker bank is listed once the engine is "
+                                "connected, or put a clip on an audio track.")
+            return
         audio = self.masker_box.currentData()
         name = self.masker_box.currentText().removeprefix("clip: ")
         self.add_source(name, phrase, audio=audio)
@@ -323,6 +339,12 @@ class SpatialPanel(QWidget):
         self.playhead = seconds
         if self.doc is not None and self._gesture == 0:
             self.view.redraw(self.doc, seconds, self.estimates)
+
+    def select_source(self, source_id: str) -> None:
+        """Make the source ``source_id`` the selected one (a keyframe of it was clicked on the timeline)."""
+        ids = [s.id for s in self.doc.spatial.sources]
+        if source_id in ids:
+            self.sources.setCurrentRow(ids.index(source_id))
 
     def selected(self) -> SpatialSource | None:
         row = self.sources.currentRow()

@@ -57,7 +57,9 @@ class SpectrogramView(QWidget):
         self.image.setImage(power, levels=(top - 80, top))
         span = float(times[-1] + (times[1] - times[0]) / 2) if len(times) > 1 else frames / rate
         self.image.setRect(0, 0, span, ROWS)
+        self.plot.setXRange(0, span, padding=0)
         ticks = [(float(np.argmin(np.abs(grid - f))), label) for f, label in
                  ((100, "100"), (1000, "1k"), (4000, "4k"), (16000, "16k")) if f < rate / 2]
         self.plot.getAxis("left").setTicks([ticks])
-        self.title.setText(f"Spectrogram: {name or Path(path).name} ({rate} Hz, {info.channels} ch)")
+        part = f", first {MAX_SECONDS:g} s" if info.frames > frames else ""
+        self.title.setText(f"Spectrogram: {name or Path(path).name} ({rate} Hz, {info.channels} ch{part})")

@@ -13,6 +13,9 @@ Keyframes sit as diamonds in a lane along the bottom of their clip, those of the
 (``keyframe_param``: guidance or weight) bright with their curve drawn over the clip, the others dim.
 A diamond is selected and dragged in time with the mouse (snapping like clips); K adds one at the
 playhead, [ and ] jump to the previous / next one, Delete removes the selected one.
+
+The spatial scene's keyframes are markers on the Spatial lane (``app.widgets.spatial_keys``): a click
+moves the playhead to one and names its source (``spatial_key_selected``), a drag moves it in time.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.project.audio import AudioSpan
+from app.project.audio import AudioSpan, SpatialSource
 from app.project.commands import (
     AddClips,
     AddKeyframe,
@@ -79,6 +82,7 @@ from app.theme import Colors
 from app.widgets.audio_lanes import AudioClipItem, AudioLanes
 from engine.video.spec import KEYFRAME_RANGES
 from app.widgets.generation import GenerationState
+from app.widgets.spatial_keys import SpatialKeys
 from app.widgets.timeline_rows import (
     FILM_H,
     FILM_Y,
@@ -235,6 +239,7 @@ class TimelineView(QGraphicsView):
     selection_changed = Signal(list)     # selected clip ids (prompt and audio clips)
     keyframe_selected = Signal(str, str)  # clip id, keyframe id ("", "" when none)
     keyframe_param_requested = Signal(str)  # a diamond of the other parameter was clicked
+    spatial_key_selected = Signal(str)   # the source id of the spatial keyframe marker clicked
     message = Signal(str)                # refused edits, for the status bar
     lanes_changed = Signal()             # another project: the track headers are rebuilt
 
@@ -256,6 +261,7 @@ class TimelineView(QGraphicsView):
         self._snap_line: float | None = None
         self.setScene(QGraphicsScene(self))
         self.lanes = AudioLanes(self, cache_dir)
+        self.spatial_keys = SpatialKeys(self)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -294,6 +300,7 @@ class TimelineView(QGraphicsView):
         for clip in track:
             self._clip_added(clip)
         self.lanes.set_document(project.audio)
+        self.spatial_keys.set_document(project.audio)
         self.setMinimumHeight(int(self.scene_h) + 14)
         self.content_changed()
         self.selection_changed.emit([])
@@ -340,6 +347,7 @@ class TimelineView(QGraphicsView):
     def content_changed(self) -> None:
         """Clips or settings changed: resize the scene to the content."""
         self.scene().setSceneRect(0, 0, (self.end_seconds + 8.0) * self.pps, self.scene_h)
+        self.spatial_keys.sync()
         self.viewport().update()
 
     @property
@@ -454,6 +462,13 @@ class TimelineView(QGraphicsView):
         self.set_playhead(seconds, follow=True)
         self.select_keyframe((clip_id, key_id))
         return True
+
+    def select_spatial_key(self, source: SpatialSource, index: int) -> None:
+        """Select a spatial keyframe marker: the playhead goes to its time, ``spatial_key_selected`` names
+        its source."""
+        self.spatial_keys.select(source, index)
+        self.set_playhead(source.trajectory[index].t, follow=True)
+        self.spatial_key_selected.emit(source.id)
 
     # ---- zoom ---------------------------------------------------------------------------------
     def set_zoom(self, pps: float, anchor_seconds: float | None = None) -> None:
@@ -634,6 +649,13 @@ class TimelineView(QGraphicsView):
             self._drag = {"mode": "keyframe", "clip": clip.id, "key": key.id, "gesture": next_gesture(),
                           "grab": scene.x() / self.pps - (clip.start + key.time)}
             return
+        spatial = self.spatial_keys.hit(scene.x(), scene.y())
+        if spatial is not None:
+            source, index = spatial
+            self.select_spatial_key(source, index)
+            self._drag = {"mode": "spatial_key", "source": source.id, "index": index, "gesture": next_gesture(),
+                          "grab": scene.x() / self.pps - source.trajectory[index].t}
+            return
         item, mode = self._hit(event.position())
         if item is None:
             self.set_selection([])
@@ -661,7 +683,8 @@ class TimelineView(QGraphicsView):
         drag = self._drag
         if drag is None:
             _item, mode = self._hit(event.position())
-            if self._keyframe_hit(event.position()) is not None:
+            scene = self.mapToScene(event.position().toPoint())
+            if self._keyframe_hit(event.position()) is not None or self.spatial_keys.hit(scene.x(), scene.y()):
                 mode = "keyframe"
             shape = {"trim_start": Qt.CursorShape.SizeHorCursor, "trim_end": Qt.CursorShape.SizeHorCursor,
                      "move": Qt.CursorShape.OpenHandCursor,
@@ -677,6 +700,11 @@ class TimelineView(QGraphicsView):
                          playhead=self.snap.playhead, seconds=self.snap.seconds)
         if drag["mode"] == "keyframe":
             self._drag_keyframe(drag, self.track.clip(drag["clip"]), seconds - drag["grab"], snap)
+            return
+        if drag["mode"] == "spatial_key":
+            targets = snap.targets(self.all_clips(), self.playhead)
+            self._snap_line = self.spatial_keys.drag(drag, seconds - drag["grab"], snap, targets)
+            self.viewport().update()
             return
         targets = snap.targets(self.all_clips(), self.playhead, exclude=[drag["clip"]])
         if drag.get("audio"):

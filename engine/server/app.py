@@ -5,7 +5,8 @@ Every endpoint except ``GET /api/health`` requires ``Authorization: Bearer <toke
 live ones; binary frames carry previews: a 4-byte big-endian header length, a JSON header
 ``{"type": "preview", "job_id": ..., **meta}``, then PNG bytes. ``GET /api/registries/{point}`` lists
 the names a registry checked by the job language knows (transition curves, noise initialisers, spatial
-formats), so that a client can offer them without importing any plugin code.
+formats), so that a client can offer them without importing any plugin code. ``/api/maskers`` lists the
+masker bank and serves its files (``engine.server.masker_bank``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.jobs.context import safe_output_name
 from engine.plugins import API_VERSION as PLUGIN_API_VERSION
 from engine.plugins import PluginManager, discovered
 from engine.server.events import EventBus, Preview
+from engine.server.masker_bank import BankIndexer, masker_routes
 from engine.server.queue import JobQueue, TransitionError
 from engine.server.scheduler import Scheduler
 from engine.server.security import OriginGuard, allowed_origins, token_matches
@@ -63,10 +65,12 @@ def create_app(config: EngineConfig) -> FastAPI:
                                                "error": None, "devices": [], "result": None})
         scheduler = Scheduler(queue, bus, config.devices, config.data_dir / "jobs", config.cancel_grace_s)
         app.state.queue, app.state.bus, app.state.scheduler = queue, bus, scheduler
+        app.state.masker_bank = BankIndexer()
         task = asyncio.create_task(scheduler.run(), name="scheduler")
         try:
             yield
         finally:
+            app.state.masker_bank.close()
             scheduler.shutdown()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -216,6 +220,7 @@ def create_app(config: EngineConfig) -> FastAPI:
         return Response(preview.png, media_type="image/png",
                         headers={"X-Preview-Meta": json.dumps(preview.meta)})
 
+    api.include_router(masker_routes())
     app.include_router(api)
 
     @app.websocket("/api/events")

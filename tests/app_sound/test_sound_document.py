@@ -153,25 +153,6 @@ def test_without_a_device_the_studio_says_so_and_still_works(qtbot, tmp_path):
     assert [c.gain_db for c in panel.doc.tracks[0]] == [0.0]
 
 
-def test_masker_bank_lists_licences_and_adds_a_folder(qtbot, tmp_path):
-    from app.widgets.masker_bank import MaskerBankPanel
-
-    bank = MaskerBankPanel()
-    qtbot.addWidget(bank)
-    builtin = bank.table.rowCount()
-    assert builtin >= 15 and all("CC0" in bank.table.item(r, 3).text() for r in range(builtin))
-    (tmp_path / "mine").mkdir()
-    _tone(tmp_path / "mine" / "hum.wav", seconds=2.0)
-    with qtbot.waitSignal(bank.folders_changed) as changed:
-        bank.add_folder(tmp_path / "mine")
-    assert changed.args[0] == [str((tmp_path / "mine").resolve())]
-    assert bank.table.rowCount() == builtin + 1
-    assert [bank.table.item(builtin, c).text() for c in (0, 2, 3)] == ["hum", "2.0 s", "unknown (no manifest)"]
-    assert bank.path_of("hum") == tmp_path / "mine" / "hum.wav"
-    with pytest.raises(ValueError, match="does not exist"):
-        bank.add_folder(tmp_path / "nowhere")
-
-
 @pytest.mark.skipif(input_problem() is not None, reason=f"no audio input here: {input_problem()}")
 def test_recording_from_a_real_input_device_writes_a_clip_file(qtbot, tmp_path):
     from app.widgets.playback import Recorder
@@ -194,6 +175,7 @@ def test_dragging_a_source_with_the_mouse_is_one_undo_step(qtbot, tmp_path):
 
     stack = QUndoStack()
     panel = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_document(AudioDocument())
     panel.resize(900, 500)

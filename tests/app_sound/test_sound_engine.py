@@ -7,6 +7,7 @@ import soundfile as sf
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QUndoStack
 
+from app.engine_bank import MaskerBank
 from app.loop_monitor import run_until
 from app.project.audio import AudioDocument
 from app.theme import resources_dir
@@ -22,10 +23,10 @@ STREET = resources_dir() / "examples" / "traffic_street.flac"
 def soundscape(qtbot, client, tmp_path):
     stack = QUndoStack()
     panel = SoundscapePanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_client(client)
     panel.set_document(AudioDocument())
-    panel.stack_ref = stack
     return panel
 
 
@@ -33,12 +34,13 @@ def soundscape(qtbot, client, tmp_path):
 def spatial(qtbot, client, tmp_path):
     stack = QUndoStack()
     panel = SpatialPanel(stack, AudioPlayer(), tmp_path)
+    stack.setParent(panel)      # as the window's: deleted with it, not by a garbage collection later
     qtbot.addWidget(panel)
     panel.set_client(client)
+    panel.set_bank(MaskerBank(client, panel))
     doc = AudioDocument()
     doc.spatial.settings.duration = 3.0
     panel.set_document(doc)
-    panel.stack_ref = stack
     return panel
 
 
@@ -49,14 +51,23 @@ def _wait(job, seconds: float = 180) -> None:
     assert not errors, errors
 
 
+def _wait_panel(panel: SoundscapePanel, seconds: float = 180) -> None:
+    """Until the panel's search or audition (excerpt, engine job, reading A and B) has ended."""
+    errors: list[str] = []
+    panel.message.connect(errors.append)
+    assert run_until(lambda: not panel.busy or errors, seconds), "the panel's work did not end in time"
+    assert not errors, errors
+
+
 def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape):
     panel = soundscape
     clip = panel.import_soundscape(STREET)
     assert panel.soundscape_clip() is clip and clip.duration == pytest.approx(30.0, abs=0.1)
     panel.snr_min.setValue(-3)
     panel.snr_max.setValue(3)
+    assert run_until(lambda: panel.masker_bank.entries, 120), panel.masker_bank.message
     assert panel.search()
-    _wait(panel.search_job)
+    _wait_panel(panel)
     result = panel.result
     assert panel.table.rowCount() == len(result["best_per_masker"]) >= 10
     assert panel.table.item(0, 1).text() == result["best_per_masker"][0]["masker"]
@@ -67,21 +78,25 @@ def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape):
 
     best = panel.selected_curves()[0]
     assert panel.audition()
-    _wait(panel.render_job, 60)
+    _wait_panel(panel, 60)
     mixed = sf.info(str(panel.audition_file))
     assert mixed.samplerate == sf.info(str(STREET)).samplerate and mixed.duration == pytest.approx(30.0, abs=0.1)
+    (bare, bare_rate), (with_masker, rate) = panel.ab["A"], panel.ab["B"]
+    assert (bare_rate, rate, bare.shape) == (mixed.samplerate, mixed.samplerate, with_masker.shape)
+    assert panel.play_b.isChecked() and panel.play_a.isEnabled()
 
     masker = panel.apply()
     maskers = panel.doc.track("Maskers")
     assert [c.name for c in maskers] == [best["masker"]]
     assert masker.gain_db == best["best"]["gain_db"] and masker.duration == clip.duration
     assert Path(masker.path).is_file()
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert len(maskers) == 0
 
 
 def test_drag_a_source_is_one_undo_step(spatial):
     panel = spatial
+    assert run_until(lambda: panel.masker_box.count(), 120), panel.masker_bank.message
     panel.apply_phrase("a car passing from left to right")
     source = panel.doc.spatial.sources[0]
     proposed = list(source.trajectory)
@@ -95,9 +110,9 @@ def test_drag_a_source_is_one_undo_step(spatial):
     moved = next(k for k in source.trajectory if k.t == pytest.approx(0.2))
     assert moved.azimuth == pytest.approx(150.0, abs=0.01)
     assert moved.distance == pytest.approx(4.0, rel=1e-6)
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert source.trajectory == proposed
-    panel.stack_ref.undo()
+    panel.stack.undo()
     assert panel.doc.spatial.sources == []
 
 

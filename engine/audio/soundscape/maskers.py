@@ -11,6 +11,10 @@ A folder may hold a ``manifest.json`` (``{"maskers": [{"name", "class", "file", 
 "sample_rate", "licence", "source"}, ...]}``); files without an entry are indexed too, their class
 taken from their subfolder (or ``"user"``). Files that cannot be read as usable audio are skipped and
 reported in ``MaskerIndex.problems``; a bad file never stops the search.
+
+``bank_listing`` is the bank as the engine sees it (what ``GET /api/maskers`` answers): the same index,
+each masker saying which plugin contributed it (``plugin``) or which folder it was found in
+(``folder``), with a missing folder reported as a problem rather than refused.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Masker:
     sample_rate: int
     licence: str = "unknown"
     source: str = "user file"
+    plugin: str = ""        # the plugin whose masker source offered it ("" for a folder's file)
+    folder: str = ""        # the folder it was found in ("" for a masker source's)
 
 
 @dataclass(frozen=True)
@@ -131,7 +137,8 @@ def index_source(contribution: Contribution, offers: Callable[[], Iterable[Sourc
             continue
         name = offer.name if offer.name not in taken else f"{contribution.plugin}/{offer.name}"
         taken.add(name)
-        index.maskers.append(Masker(name, offer.masker_class, str(path), duration, rate, offer.licence, offer.source))
+        index.maskers.append(Masker(name, offer.masker_class, str(path), duration, rate, offer.licence, offer.source,
+                                    plugin=contribution.plugin))
 
 
 def index_folder(folder: str | os.PathLike[str], index: MaskerIndex | None = None) -> MaskerIndex:
@@ -166,7 +173,18 @@ def index_folder(folder: str | os.PathLike[str], index: MaskerIndex | None = Non
             sample_rate=rate,
             licence=entry.get("licence", "unknown"),
             source=entry.get("source", "user file"),
+            folder=str(root),
         ))
+    return index
+
+
+def index_sources(index: MaskerIndex, manager: PluginManager | None = None) -> MaskerIndex:
+    """Index the maskers of every enabled masker source into ``index``."""
+    manager = manager or discovered()
+    loaded, failures = MASKER_SOURCES.load_plugins(manager)
+    index.problems += [{"path": "masker sources", "reason": failure} for failure in failures]
+    for contribution, offers in loaded:
+        index_source(contribution, offers, index, manager)
     return index
 
 
@@ -174,16 +192,22 @@ def index_maskers(folders: list[str] | None = None, include_builtin: bool = True
                   manager: PluginManager | None = None) -> MaskerIndex:
     """The bank (the maskers of enabled masker sources, unless ``include_builtin`` is false) plus every
     folder in ``folders``."""
-    index = MaskerIndex()
-    if include_builtin:
-        manager = manager or discovered()
-        loaded, failures = MASKER_SOURCES.load_plugins(manager)
-        index.problems += [{"path": "masker sources", "reason": failure} for failure in failures]
-        for contribution, offers in loaded:
-            index_source(contribution, offers, index, manager)
+    index = index_sources(MaskerIndex(), manager) if include_builtin else MaskerIndex()
     for folder in folders or []:
         index_folder(folder, index)
     if not index.maskers:
         raise ValueError("maskers: no usable masker files found; add WAV/FLAC files to a masker folder, or "
                          "enable a masker source (noiseloom plugins enable procedural-maskers)")
     return index
+
+
+def bank_listing(folders: list[str]) -> dict:
+    """The bank as the engine sees it: ``{"maskers": [...], "problems": [...]}`` for the enabled masker
+    sources and ``folders``; a folder that is gone is a problem, an empty bank an empty list."""
+    index = index_sources(MaskerIndex())
+    for folder in folders:
+        try:
+            index_folder(folder, index)
+        except ValueError as exc:
+            index.problems.append({"path": folder, "reason": str(exc)})
+    return index.as_dict()
