@@ -34,7 +34,7 @@ def test_sound_survives_save_and_reopen(tmp_path):
     project.audio.spatial.add_source(SpatialSource(name="bird", masker="bird_warbler", trajectory=[
         Keyframe(t=0, azimuth=90, distance=2), Keyframe(t=2, azimuth=-90, distance=2)]))
     save_project(project, tmp_path / "p.nloom")
-    assert json.loads((tmp_path / "p.nloom").read_text())["version"] == VERSION == 3
+    assert json.loads((tmp_path / "p.nloom").read_text())["version"] == VERSION
     again = load_project(tmp_path / "p.nloom")
     assert again.audio.to_dict() == project.audio.to_dict()
     assert again.audio.spatial.scene().sources[0].trajectory[1].azimuth == -90
