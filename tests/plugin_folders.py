@@ -11,6 +11,23 @@ import pytest
 from engine.plugins import API_VERSION, PluginManager
 
 
+# a masker source that renders a 2 s, 120 Hz hum (the module body of a masker_sources plugin)
+HUM = """
+import numpy as np
+
+from engine.audio.soundscape.maskers import SourcedMasker
+
+
+def _hum():
+    t = np.arange(2 * 22050) / 22050
+    return 0.25 * np.sin(2 * np.pi * 120 * t), 22050
+
+
+def offers():
+    yield SourcedMasker("hum", "tone", "CC-BY-4.0", "a 120 Hz hum, v1", render=_hum)
+"""
+
+
 def write_plugin(folder: Path, name: str, point: str, contributions: dict[str, str], module_body: str,
                  api_version: int = API_VERSION) -> Path:
     """The plugin package ``folder/name``: its module ``impl.py`` holds ``module_body``; each

@@ -16,26 +16,12 @@ import soundfile as sf
 
 from app.engine_process import LocalEngine
 from plugins.procedural_maskers.bank import LICENCE, seeded_recipes
-from tests.plugin_folders import enable, write_plugin
+from tests.plugin_folders import HUM, enable, write_plugin
 
 pytestmark = pytest.mark.timeout(300)
 
 PROCEDURAL = {recipe.name for recipe, _ in seeded_recipes()}
 
-HUM = """
-import numpy as np
-
-from engine.audio.soundscape.maskers import SourcedMasker
-
-
-def _hum():
-    t = np.arange(2 * 22050) / 22050
-    return 0.25 * np.sin(2 * np.pi * 120 * t), 22050
-
-
-def offers():
-    yield SourcedMasker("hum", "tone", "CC-BY-4.0", "a 120 Hz hum, v1", render=_hum)
-"""
 
 CRASH = """
 import os
