@@ -48,3 +48,22 @@ def no_leaks(request, tmp_path, monkeypatch):
     assert not widgets, f"top-level widgets left open: {widgets}"
     assert not leftover_threads, f"threads left running: {leftover_threads}"
     assert not timers, f"timers left running: {timers}"
+
+
+@pytest.fixture
+def shown_window(qtbot, tmp_path):
+    """The real main window, shown offscreen, its timeline at 50 px a second scrolled to 0 (no engine)."""
+    from PySide6.QtCore import QSettings
+
+    from app.main_window import MainWindow
+
+    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     autosave_dir=tmp_path / "auto", cache_dir=tmp_path / "cache")
+    win.confirm_close = False
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.timeline.set_zoom(50)
+    win.timeline.horizontalScrollBar().setValue(0)
+    yield win
+    win.shutdown()

@@ -5,24 +5,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.main_window import MainWindow
 from app.widgets.timeline import FILM_Y, TRACK_H, TRACK_Y
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings
-
-    settings = QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings=settings, autosave_dir=tmp_path / "auto", cache_dir=tmp_path / "cache")
-    win.confirm_close = False
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.timeline.set_zoom(50)
-    win.timeline.horizontalScrollBar().setValue(0)
-    yield win
-    win.shutdown()
+def window(shown_window):
+    return shown_window
 
 
 def _key(window, key, modifier=Qt.KeyboardModifier.NoModifier):

@@ -6,7 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from tests.app.conftest import no_leaks  # noqa: F401  (autouse: nothing outlives a test)
+from tests.app.conftest import no_leaks, shown_window  # noqa: F401  (no_leaks is autouse: nothing outlives a test)
 
 
 @pytest.fixture(scope="module")

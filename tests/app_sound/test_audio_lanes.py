@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.audio_timeline import MIX_RATE, mix_document
 from app.loop_monitor import LoopMonitor, run_until
-from app.main_window import MainWindow
 from app.project.audio import AudioClip
 from app.project.audio_commands import AddAudioClip, SetField
 from app.project.commands import AddClips, push
@@ -27,17 +26,8 @@ LEFT = Qt.MouseButton.LeftButton
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    win = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                     autosave_dir=tmp_path / "auto", cache_dir=tmp_path / "cache")
-    win.confirm_close = False
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.timeline.set_zoom(50)
-    win.timeline.horizontalScrollBar().setValue(0)
-    yield win
-    win.shutdown()
+def window(shown_window):
+    return shown_window
 
 
 def _burst(path: Path, seconds: float = 4.0, on: tuple[float, float] = (1.0, 1.5), amplitude: float = 0.5) -> Path:
