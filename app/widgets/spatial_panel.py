@@ -11,6 +11,8 @@ right") proposes a path by the engine's documented rules (``engine.audio.spatial
 Render, Listen and Verify run ``spatial.render`` on the engine with the scene built from the document;
 Verify draws the estimated direction of every 100 ms frame over the drawn paths and shows the SELD
 metrics (FOA) or the lateral errors (binaural, stereo). Export writes the render's WAV and the DCASE CSV.
+The files a finished render leads to (keeping it for a track, reading it to play, copying an export)
+are read and written on a worker thread (``app.background``); ``busy`` covers them and the engine job.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.background import Background
 from app.client import EngineClient
 from app.engine_bank import MaskerBank
 from app.engine_jobs import EngineJob
@@ -187,6 +190,7 @@ class SpatialPanel(QWidget):
         self.job.done.connect(self._job_done)
         self.job.failed.connect(self._failed)
         self.job.progress.connect(lambda f, s: self.status.setText(f"{s} {100 * f:.0f}%"))
+        self.files = Background(self)
 
         self.view = SpatialView(self)
         self.sources = QListWidget()
@@ -452,14 +456,19 @@ class SpatialPanel(QWidget):
 
     def _put_on_track(self, wav: Path) -> None:
         kept = self.work_dir / "spatial" / "renders" / f"{self.job.job_id}-{wav.name}"
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        copy_file_atomic(wav, kept)
-        info = sf.info(str(kept))
+        self.files.run(_keep_render, wav, kept, failed=self._failed,
+                       done=lambda kept_format: self._add_render_clip(f"spatial {wav.stem}", *kept_format))
+
+    def _add_render_clip(self, name: str, kept: Path, seconds: float, channels: int) -> None:
         track = next((t for t in self.doc.tracks if t.name == "Spatial"), self.doc.tracks[-1])
-        clip = AudioClip(path=str(kept), name=f"spatial {wav.stem}", kind="render", start=0.0,
-                         duration=info.frames / info.samplerate)
+        clip = AudioClip(path=str(kept), name=name, kind="render", start=0.0, duration=seconds)
         push(self.stack, AddAudioClip(track, clip, "Add the spatial render"))
-        self.status.setText(f"{clip.name} ({info.channels} channels) put on the {track.name} track")
+        self.status.setText(f"{clip.name} ({channels} channels) put on the {track.name} track")
+
+    @property
+    def busy(self) -> bool:
+        """An engine render or the file work after one is still running."""
+        return self.job.running or self.files.busy
 
     def listen(self) -> bool:
         return self.render("binaural", then="play")
@@ -483,11 +492,13 @@ class SpatialPanel(QWidget):
         if self._after_render == "track":
             self._put_on_track(wav)
         if self._after_render == "play":
-            data, rate = sf.read(str(wav), dtype="float32", always_2d=True)
-            try:
-                self.player.play(data, rate, 0.0)
-            except RuntimeError as exc:
-                self.status.setText(f"{self.status.text()}; cannot play: {exc}")
+            self.files.run(_read_audio, wav, done=self._play, failed=self._failed)
+
+    def _play(self, audio: tuple[np.ndarray, int]) -> None:
+        try:
+            self.player.play(audio[0], audio[1], 0.0)
+        except RuntimeError as exc:
+            self.status.setText(f"{self.status.text()}; cannot play: {exc}")
 
     def show_verification(self, verify: dict) -> None:
         self.estimates = verify.get("estimates", [])
@@ -518,10 +529,32 @@ class SpatialPanel(QWidget):
         return self.render()
 
     def _copy_export(self, _result: dict, files: dict[str, Path]) -> None:
-        self._export_folder.mkdir(parents=True, exist_ok=True)
-        for name, path in files.items():
-            copy_file_atomic(path, self._export_folder / name)
-        self.status.setText(f"exported {', '.join(files)} to {self._export_folder}")
+        folder = self._export_folder
+        self.files.run(_copy_files, files, folder, failed=self._failed,
+                       done=lambda _none: self.status.setText(f"exported {', '.join(files)} to {folder}"))
+
+
+def _keep_render(wav: Path, kept: Path) -> tuple[Path, float, int]:
+    """Copy a finished render where the project keeps it (atomically); its path, seconds and channels.
+
+    Runs on a worker thread."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    copy_file_atomic(wav, kept)
+    info = sf.info(str(kept))
+    return kept, info.frames / info.samplerate, info.channels
+
+
+def _read_audio(wav: Path) -> tuple[np.ndarray, int]:
+    """The render's samples as float32 frames x channels, and its rate (worker thread)."""
+    data, rate = sf.read(str(wav), dtype="float32", always_2d=True)
+    return data, rate
+
+
+def _copy_files(files: dict[str, Path], folder: Path) -> None:
+    """Copy the render's files into the export folder, each atomically (worker thread)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in files.items():
+        copy_file_atomic(path, folder / name)
 
 
 def _interpolation(phrase: str) -> str:
