@@ -9,6 +9,9 @@ ruler, filmstrip and playhead are painted by the view. Every edit is an undo com
 drag is one gesture so it merges into one undo step; positions go through the tested ``SnapModel``,
 whose targets are the edges of the clips of all tracks, the playhead and whole seconds.
 
+A blend between prompts is shaded on both clips along its transition curve (``app.widgets.transition_shading``);
+a cut is a red edge.
+
 Keyframes sit as diamonds in a lane along the bottom of their clip, those of the parameter being edited
 (``keyframe_param``: guidance or weight) bright with their curve drawn over the clip, the others dim.
 A diamond is selected and dragged in time with the mouse (snapping like clips); K adds one at the
@@ -80,7 +83,6 @@ from app.project.model import (
 from app.project.snap import SnapModel, frame_of, frame_round
 from app.theme import Colors
 from app.widgets.audio_lanes import AudioClipItem, AudioLanes
-from engine.video.spec import KEYFRAME_RANGES
 from app.widgets.generation import GenerationState
 from app.widgets.spatial_keys import SpatialKeys
 from app.widgets.timeline_rows import (
@@ -95,6 +97,8 @@ from app.widgets.timeline_rows import (
     lane_top,
     scene_height,
 )
+from app.widgets.transition_shading import ADJACENT_S, shading_paths
+from engine.video.spec import KEYFRAME_RANGES
 
 CLIP_MIME = "application/x-noiseloom-clips"
 KEY_LANE_PX = 7.0        # the keyframe lane's centre, above the clip's bottom edge
@@ -145,15 +149,9 @@ class ClipItem(QGraphicsItem):
         path.addRoundedRect(rect, 4, 4)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillPath(path, QBrush(gradient))
-        pps = self.view.pps
-        if self.clip.transition == "blend" and self.clip.transition_seconds > 0 and not self.clip.hard_cut:
-            ramp = min(rect.width(), self.clip.transition_seconds * pps)
-            tri = QPainterPath(QPointF(rect.left(), rect.bottom()))
-            tri.lineTo(rect.left() + ramp, rect.top())
-            tri.lineTo(rect.left(), rect.top())
-            tri.closeSubpath()
-            painter.fillPath(tri, QColor(255, 255, 255, 38))
-        if self.clip.hard_cut or self.clip.transition == "cut":
+        for shade in shading_paths(rect, self.view.pps, self.clip, self.next_clip()):
+            painter.fillPath(shade, QColor(255, 255, 255, 38))
+        if self.clip.hard_cut or self.clip.transition == "cut" or self.clip.curve == "cut":
             painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), Colors.cut)
         painter.setPen(QPen(Colors.clip_edge if self.selected else base.lighter(140), 1.4 if self.selected else 1))
         painter.drawPath(path)
@@ -179,6 +177,11 @@ class ClipItem(QGraphicsItem):
             painter.drawText(info_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              metrics.elidedText(info, Qt.TextElideMode.ElideRight, int(text_rect.width())))
 
+
+    def next_clip(self) -> PromptClip | None:
+        """The clip that starts where this one ends (its blend in reaches into this clip), if any."""
+        clips = self.view.track.clips if self.view.project is not None else []
+        return next((c for c in clips if c is not self.clip and abs(c.start - self.clip.end) < ADJACENT_S), None)
 
     def key_x(self, keyframe: Keyframe) -> float:
         """The diamond's x in item coordinates."""

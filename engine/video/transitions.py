@@ -67,3 +67,13 @@ def incoming_weight(transition: Transition, name: str, progress: float) -> float
         raise ValueError(f"prompt transition {name!r} gave the weight {weight} at progress {progress:.3f}; "
                          "a transition must give weights between 0 and 1")
     return weight
+
+
+def core_shape(name: str, samples: int = 17) -> list[float] | None:
+    """A core curve's incoming weight at ``samples`` even points of the window (progress 0 to 1), for
+    drawing it; ``None`` for a name that is not the core's (a plugin's code runs only in the engine)."""
+    if name not in PROMPT_TRANSITIONS.core_names:
+        return None
+    curve = PROMPT_TRANSITIONS.load(name, "curve")
+    return [incoming_weight(curve, name, i / (samples - 1)) for i in range(samples)]
+
