@@ -1,7 +1,8 @@
 """The masker bank as the engine lists it, from the app's side: ``GET /api/maskers`` fetched
 asynchronously through the engine client (the app imports no masker source plugin and reads no
 manifest itself), and a masker's audio fetched from ``GET /api/maskers/audio`` and decoded off the UI
-thread, so listening works for maskers a plugin rendered into the engine's cache.
+thread, so listening works for maskers a plugin rendered into the engine's cache. ``download`` copies a
+masker's file from the engine into a local folder, for an engine whose files this machine cannot see.
 
 The soundscape panel owns the studio's ``MaskerBank``; its bank tab and the spatial panel show the same
 one. It lists the bank again whenever the client (re)connects, and when the user adds a folder or asks
@@ -11,6 +12,7 @@ for it (plugins enabled or disabled meanwhile show up then).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 from app.background import Background
 from app.client import EngineClient
 from app.widgets.playback import read_for_playback
+from engine.atomic import write_bytes_atomic
 
 LISTING_TIMEOUT_S = 300.0      # a first listing may render a plugin's maskers
 
@@ -103,3 +106,25 @@ class MaskerBank(QObject):
 
         self.client.call("GET", f"/api/maskers/audio{self._query(name=name)}", callback=fetched, raw=True,
                          timeout_s=LISTING_TIMEOUT_S)
+
+    def download(self, name: str, folder: Path, done: Callable[[Path], None], failed: Callable[[str], None]) -> None:
+        """Fetch the masker ``name``'s file from the engine and write it into ``folder`` (atomically, off
+        the UI thread) under the masker's name and the file's own suffix; ``done(path)`` or ``failed(message)``."""
+        dest = Path(folder) / f"{name}{Path(self.entry(name)['path']).suffix or '.wav'}"
+
+        def fetched(ok: bool, _status: int, body: Any) -> None:
+            if not ok:
+                failed(f"could not fetch {name} from the engine: {body}")
+                return
+            self.decoder.run(_write_file, dest, body, done=done,
+                             failed=lambda error: failed(f"could not keep {name} in {dest.parent}: {error}"))
+
+        self.client.call("GET", f"/api/maskers/audio{self._query(name=name)}", callback=fetched, raw=True,
+                         timeout_s=LISTING_TIMEOUT_S)
+
+
+def _write_file(dest: Path, data: bytes) -> Path:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(dest, data)
+    return dest
+

@@ -89,6 +89,7 @@ class SoundscapePanel(QWidget):
         self._audition_excerpt: Path | None = None
         self.ab: dict[str, tuple[np.ndarray, int]] = {}     # "A", "B": samples and rate, ready to play
         self.files = Background(self)
+        self._fetching = False        # a masker's file on its way from the engine (Apply, remote engine)
         self._excerpts: dict[tuple[str, float, float], Path] = {}
         self.search_job = EngineJob(self)
         self.search_job.done.connect(self._search_done)
@@ -194,8 +195,9 @@ class SoundscapePanel(QWidget):
 
     @property
     def busy(self) -> bool:
-        """A search or an audition is on its way (an excerpt being written, a job, A and B being read)."""
-        return self.files.busy or self.search_job.running or self.render_job.running
+        """A search, an audition or an Apply is on its way (an excerpt being written, a job, A and B being
+        read, a masker's file being fetched)."""
+        return self.files.busy or self.search_job.running or self.render_job.running or self._fetching
 
     def set_document(self, doc: AudioDocument) -> None:
         if self.doc is not None:
@@ -426,17 +428,39 @@ class SoundscapePanel(QWidget):
             self.bank.status.setText(f"{name} fetched ({len(samples) / rate:.1f} s) — cannot play: {exc}")
 
     def apply(self) -> AudioClip | None:
-        """Lay the selected masker at its best gain under the soundscape on the Maskers track."""
+        """Lay the selected masker at its best gain under the soundscape on the Maskers track.
+
+        The clip refers to the masker's file where the engine keeps it when this machine can read it;
+        otherwise (an engine on another machine) the file is first fetched into the project's work folder,
+        the clip is added when it is there, and this returns ``None``."""
         clip, chosen = self.soundscape_clip(), self._chosen()
         if clip is None or chosen is None:
             self.status.setText("Search first and select a masker in the table.")
             return None
+        name = chosen["masker"]
         try:
-            path = self.masker_bank.entry(chosen["masker"])["path"]
+            path = Path(self.masker_bank.entry(name)["path"])
         except KeyError as exc:
             self.status.setText(str(exc.args[0]))
             return None
-        masker = AudioClip(path=path, name=chosen["masker"], kind="masker",
+        if path.is_file():
+            return self._add_masker(clip, chosen, path)
+        self._fetching = True
+        self.status.setText(f"fetching {name} from the engine…")
+
+        def fetched(local: Path) -> None:
+            self._fetching = False
+            self._add_masker(clip, chosen, local)
+
+        def failed(message: str) -> None:
+            self._fetching = False
+            self._job_failed(message)
+
+        self.masker_bank.download(name, self.work_dir / "maskers", done=fetched, failed=failed)
+        return None
+
+    def _add_masker(self, clip: AudioClip, chosen: dict, path: Path) -> AudioClip:
+        masker = AudioClip(path=str(path), name=chosen["masker"], kind="masker",
                            start=clip.start, duration=clip.duration, gain_db=chosen["best"]["gain_db"],
                            fade_in=min(1.0, clip.duration / 4), fade_out=min(1.0, clip.duration / 4))
         track = self.doc.track("Maskers") if any(t.name == "Maskers" for t in self.doc.tracks) else self.doc.tracks[-1]

@@ -67,7 +67,7 @@ def _wait_panel(panel: SoundscapePanel, seconds: float = 180) -> None:
     assert not errors, errors
 
 
-def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape):
+def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape, tmp_path):
     panel = soundscape
     clip = panel.import_soundscape(STREET)
     assert panel.soundscape_clip() is clip and clip.duration == pytest.approx(30.0, abs=0.1)
@@ -98,6 +98,18 @@ def test_search_fills_the_table_and_plots_then_audition_and_apply(soundscape):
     assert [c.name for c in maskers] == [best["masker"]]
     assert masker.gain_db == best["best"]["gain_db"] and masker.duration == clip.duration
     assert Path(masker.path).is_file()
+    panel.stack.undo()
+    assert len(maskers) == 0
+
+    # an engine on another machine: its masker paths are not files here, so Apply fetches the file first
+    engine_path = Path(panel.masker_bank.entry(best["masker"])["path"])
+    panel.masker_bank.entry(best["masker"])["path"] = "/on/the/engine/machine/" + engine_path.name
+    assert panel.apply() is None
+    _wait_panel(panel)
+    [fetched] = maskers
+    assert Path(fetched.path).parent == tmp_path / "maskers" and Path(fetched.path).suffix == engine_path.suffix
+    assert Path(fetched.path).read_bytes() == engine_path.read_bytes()
+    assert fetched.gain_db == best["best"]["gain_db"] and fetched.name == best["masker"]
     panel.stack.undo()
     assert len(maskers) == 0
 
