@@ -1,6 +1,6 @@
 """Seed lock: the latent frames a locked prompt holds start from the prompt's own seed, in the DualParal
 sampler and in the window baseline, so changing the job's seed leaves them alone; locking with the
-job's own seed changes nothing."""
+job's own seed changes nothing; worker processes lock alike."""
 
 import pytest
 import torch
@@ -82,3 +82,14 @@ def test_the_sampler_denoises_the_locked_blocks_from_the_same_noise_whatever_the
         runs[job_seed] = out.latents
     assert torch.equal(runs[11][:, :, LOCKED], runs[12][:, :, LOCKED])
     assert differs_per_frame(runs[11][:, :, FREE], runs[12][:, :, FREE])
+
+
+def test_two_worker_processes_lock_the_same_noise_as_one_process():
+    # every worker draws the block noise itself: a locked prompt must reach each of them alike
+    one, two = Collector(), Collector()
+    generate_long_video(FACTORY, locked_request(77, 12), on_block=one)
+    generate_long_video(FACTORY, locked_request(77, 12), workers=2, threads_per_worker=1, on_block=two)
+    assert torch.allclose(one.latents, two.latents, atol=1e-5)
+    unlocked = Collector()
+    generate_long_video(FACTORY, locked_request(None, 12), workers=2, threads_per_worker=1, on_block=unlocked)
+    assert not torch.allclose(unlocked.latents[:, :, LOCKED], two.latents[:, :, LOCKED], atol=1e-3)
