@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 from diffusers import AutoencoderKL
 
@@ -29,3 +30,28 @@ def test_stopped_and_resumed_run_equals_unbroken_run(tmp_path):
         assert torch.equal(tensor, b["model"][name]), name
     log = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
     assert [e.get("event") for e in log if "event" in e][:3] == ["started", "exported", "stopped"]
+
+
+def test_the_latent_object_mask_finds_the_object_and_its_edge_only():
+    latents = torch.randn(2, 4, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 0.3
+    latents[0, :, 1, 5:8, 9:12] += 3.0                       # an object in the first clip's middle frame
+    mask = driver.latent_object_mask(latents, 2.0)
+    assert mask.shape == (2, 1, 3, 16, 16)
+    assert mask[0, 0, 1, 5:8, 9:12].all(), "every object position"
+    assert mask[0, 0, 1].sum() == 25, "and a ring of one position around the 3x3 object"
+    assert mask[0, 0, 0].sum() == 0 and mask[1].sum() == 0, "nothing where there is only background noise"
+
+
+def test_the_object_weighted_flow_loss_starts_at_its_step():
+    run = driver.Run.__new__(driver.Run)
+    run.state = driver.State(tf_object_weight_from=10)
+    x0 = torch.zeros(1, 4, 1, 16, 16)
+    x0[0, :, 0, 0:3, 0:3] = 5.0
+    target, pred = torch.zeros_like(x0), torch.zeros_like(x0)
+    pred[0, :, 0, 0, 0] = 1.0                                  # an error on the object only
+    plain = run._flow_loss(pred, target, x0, step=9)
+    weighted = run._flow_loss(pred, target, x0, step=10)
+    assert plain == torch.nn.functional.mse_loss(pred, target)
+    object_share = 16 / 256                                    # the 3x3 object and its ring, of 16x16
+    assert weighted / plain == pytest.approx(
+        driver.TF_OBJECT_WEIGHT / (1 + (driver.TF_OBJECT_WEIGHT - 1) * object_share))

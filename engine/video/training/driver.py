@@ -44,7 +44,7 @@ from engine.video.training.checkpoint import (
     save_atomic,
     write_json_atomic,
 )
-from engine.video.training.data import clip_tensor, examples, frame_batch, object_mask
+from engine.video.training.data import clip_tensor, examples, frame_batch, latent_object_mask, object_mask
 
 VAE_CLIPS_PER_STEP = 8  # one random frame of each
 VAE_GATE_EVERY = 250
@@ -60,6 +60,9 @@ FORCING_FRACTION = 0.5
 LOG_EVERY = 25
 OBJECT_WEIGHT = 8.0  # extra weight of object pixels in the autoencoder loss, from state.object_weight_from
 OBJECT_WEIGHT_FROM = 2662  # the step where the run switched to the object-weighted loss
+TF_OBJECT_WEIGHT = 5.0  # weight of the object's latent positions in the flow loss, from state.tf_object_weight_from
+TF_OBJECT_THRESHOLD = 2.0  # latent distance from the frame's median that marks the object (latent_object_mask)
+TF_OBJECT_WEIGHT_FROM = 2005  # the transformer step where the run switched to the object-weighted flow loss
 
 
 VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (7000, 2.5e-4), (10000, 1e-4))  # (until step, lr); then 5e-5
@@ -81,6 +84,7 @@ class State:
     latents_std: list = field(default_factory=list)
     last_eval: dict = field(default_factory=dict)
     object_weight_from: int = OBJECT_WEIGHT_FROM
+    tf_object_weight_from: int = TF_OBJECT_WEIGHT_FROM
 
 
 class Run:
@@ -280,7 +284,15 @@ class Run:
         _, patch_h, patch_w = self.transformer.config.patch_size
         tokens_per_frame = (h // patch_h) * (w // patch_w)
         timestep = (sigma * 1000).repeat_interleave(tokens_per_frame, dim=1)
-        return xt, timestep, text.float(), noise - x0
+        return xt, timestep, text.float(), noise - x0, x0
+
+    def _flow_loss(self, pred: torch.Tensor, target: torch.Tensor, x0: torch.Tensor, step: int) -> torch.Tensor:
+        """The flow-matching MSE; from ``tf_object_weight_from`` on, the object's latent positions weigh
+        ``TF_OBJECT_WEIGHT`` times the background's (normalised so a uniform weight gives the plain MSE)."""
+        if step < self.state.tf_object_weight_from:
+            return torch.nn.functional.mse_loss(pred, target)
+        weights = 1.0 + (TF_OBJECT_WEIGHT - 1.0) * latent_object_mask(x0, TF_OBJECT_THRESHOLD)
+        return (weights * (pred - target) ** 2).mean() / weights.mean()
 
     def train_transformer(self, periodic) -> None:
         self.ensure_latents(periodic)
@@ -300,9 +312,9 @@ class Run:
             idx = torch.randint(len(lat), (BATCH,), generator=gen)
             text = txt[idx].float()
             text[torch.rand(BATCH, generator=gen) < TEXT_DROP] = 0.0
-            xt, timestep, text, target = self._flow_batch(lat[idx], text, gen)
+            xt, timestep, text, target, x0 = self._flow_batch(lat[idx], text, gen)
             pred = self.transformer(xt, timestep, text, return_dict=False)[0]
-            loss = torch.nn.functional.mse_loss(pred, target)
+            loss = self._flow_loss(pred, target, x0, step)
             self.tf_opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.transformer.parameters(), 1.0)
@@ -330,7 +342,7 @@ class Run:
         gen = torch.Generator().manual_seed(12345)
         total = 0.0
         for i in range(0, len(latents), BATCH):
-            xt, timestep, t, target = self._flow_batch(latents[i:i + BATCH], text[i:i + BATCH], gen, forcing=False)
+            xt, timestep, t, target, _ = self._flow_batch(latents[i:i + BATCH], text[i:i + BATCH], gen, forcing=False)
             total += torch.nn.functional.mse_loss(
                 self.transformer(xt, timestep, t, return_dict=False)[0], target).item() * len(xt)
         self.transformer.train()
