@@ -24,8 +24,8 @@ import re
 import sys
 import tomllib
 import traceback
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 

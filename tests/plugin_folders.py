@@ -10,7 +10,6 @@ import pytest
 
 from engine.plugins import API_VERSION, PluginManager
 
-
 # a masker source that renders a 2 s, 120 Hz hum (the module body of a masker_sources plugin)
 HUM = """
 import numpy as np

@@ -11,7 +11,6 @@ from engine.audio.soundscape.model import load_model
 from engine.audio.soundscape.reference import indicators_of_pascal, pascal_at_reference_rate
 from engine.audio.soundscape.search import MaskerFeatures, calibration_for_level, search
 
-
 # Stated tolerances of the feature-domain indicators against mosqito on real mixes (the benchmark's
 # 45 stratified combinations lie inside them; their N5 errors span -3.5 .. +2.6 %): a drift of the
 # loudness, filter bank or weighting code beyond these fails the test.

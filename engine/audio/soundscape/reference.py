@@ -16,7 +16,7 @@ from scipy import signal
 
 from engine.audio.io import resample
 from engine.audio.soundscape.bands import BAND_RATE as REFERENCE_RATE
-from engine.audio.soundscape.bands import ENVELOPE_RATE, iso_band_levels
+from engine.audio.soundscape.bands import ENVELOPE_RATE
 
 P_REF = 2e-5
 TRANSIENT_S = 0.5  # mosqito's time-varying loudness starts from silence; skip its onset

@@ -23,10 +23,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-
-from engine.audio.soundscape.features import BandFeatures
 from scipy.interpolate import PchipInterpolator
 
+from engine.audio.soundscape.features import BandFeatures
 from engine.audio.soundscape.indicators import (
     INDICATORS,
     indicators,

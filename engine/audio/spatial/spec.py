@@ -29,7 +29,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from engine.plugins import ExtensionRegistry
-
 from engine.spec import JobKind, Params, register_kind
 
 SCENE_VERSION = 1
