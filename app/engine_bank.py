@@ -104,8 +104,7 @@ class MaskerBank(QObject):
             self.decoder.run(read_for_playback, io.BytesIO(body), done=lambda audio: self.audio_ready.emit(name, *audio),
                              failed=lambda error: self.audio_failed.emit(f"could not decode {name}: {error}"))
 
-        self.client.call("GET", f"/api/maskers/audio{self._query(name=name)}", callback=fetched, raw=True,
-                         timeout_s=LISTING_TIMEOUT_S)
+        self._get_audio(name, fetched)
 
     def download(self, name: str, folder: Path, done: Callable[[Path], None], failed: Callable[[str], None]) -> None:
         """Fetch the masker ``name``'s file from the engine and write it into ``folder`` (atomically, off
@@ -116,15 +115,18 @@ class MaskerBank(QObject):
             if not ok:
                 failed(f"could not fetch {name} from the engine: {body}")
                 return
-            self.decoder.run(_write_file, dest, body, done=done,
+            self.decoder.run(_keep, dest, body, done=done,
                              failed=lambda error: failed(f"could not keep {name} in {dest.parent}: {error}"))
 
-        self.client.call("GET", f"/api/maskers/audio{self._query(name=name)}", callback=fetched, raw=True,
+        self._get_audio(name, fetched)
+
+    def _get_audio(self, name: str, callback: Callable[[bool, int, Any], None]) -> None:
+        """``GET /api/maskers/audio`` for ``name``: the file's bytes come to ``callback``."""
+        self.client.call("GET", f"/api/maskers/audio{self._query(name=name)}", callback=callback, raw=True,
                          timeout_s=LISTING_TIMEOUT_S)
 
 
-def _write_file(dest: Path, data: bytes) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
+def _keep(dest: Path, data: bytes) -> Path:
     write_bytes_atomic(dest, data)
     return dest
 

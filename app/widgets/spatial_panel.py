@@ -49,7 +49,7 @@ from app.project.audio import FORMATS, ROOM_PRESETS, AudioClip, AudioDocument, S
 from app.project.audio_commands import AddAudioClip, AddSource, SetField, SetTrajectory, keyframes_with
 from app.project.commands import next_gesture, push
 from app.theme import series_colour
-from app.widgets.playback import AudioPlayer
+from app.widgets.playback import AudioPlayer, read_for_playback
 from app.widgets.plots import own_menus
 from engine.atomic import copy_file_atomic
 from engine.audio.spatial.language import interpret, phrase_to_trajectory
@@ -492,7 +492,7 @@ class SpatialPanel(QWidget):
         if self._after_render == "track":
             self._put_on_track(wav)
         if self._after_render == "play":
-            self.files.run(_read_audio, wav, done=self._play, failed=self._failed)
+            self.files.run(read_for_playback, wav, done=self._play, failed=self._failed)
 
     def _play(self, audio: tuple[np.ndarray, int]) -> None:
         try:
@@ -538,21 +538,13 @@ def _keep_render(wav: Path, kept: Path) -> tuple[Path, float, int]:
     """Copy a finished render where the project keeps it (atomically); its path, seconds and channels.
 
     Runs on a worker thread."""
-    kept.parent.mkdir(parents=True, exist_ok=True)
     copy_file_atomic(wav, kept)
     info = sf.info(str(kept))
     return kept, info.frames / info.samplerate, info.channels
 
 
-def _read_audio(wav: Path) -> tuple[np.ndarray, int]:
-    """The render's samples as float32 frames x channels, and its rate (worker thread)."""
-    data, rate = sf.read(str(wav), dtype="float32", always_2d=True)
-    return data, rate
-
-
 def _copy_files(files: dict[str, Path], folder: Path) -> None:
     """Copy the render's files into the export folder, each atomically (worker thread)."""
-    folder.mkdir(parents=True, exist_ok=True)
     for name, path in files.items():
         copy_file_atomic(path, folder / name)
 

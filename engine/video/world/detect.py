@@ -71,13 +71,19 @@ def classify_shape(coverage: np.ndarray) -> str:
     return "square" if mass / max(width * height, 1e-6) > 0.89 else "ball"
 
 
+def background_colour(frame: np.ndarray) -> np.ndarray:
+    """The background's RGB: the median of the frame's two-pixel border."""
+    img = frame.astype(np.float32)
+    border = np.concatenate([img[:2].reshape(-1, 3), img[-2:].reshape(-1, 3),
+                             img[:, :2].reshape(-1, 3), img[:, -2:].reshape(-1, 3)])
+    return np.median(border, axis=0)
+
+
 def detect_frame(frame: np.ndarray) -> FrameDetection | None:
     """The object in one H x W x 3 uint8 RGB frame, or None when no region stands out."""
     h, w = frame.shape[:2]
     img = frame.astype(np.float32)
-    border = np.concatenate([img[:2].reshape(-1, 3), img[-2:].reshape(-1, 3),
-                             img[:, :2].reshape(-1, 3), img[:, -2:].reshape(-1, 3)])
-    background = np.median(border, axis=0)
+    background = background_colour(img)
     diff = np.linalg.norm(img - background, axis=2)
     mask = (diff > _DIFF_THRESHOLD).astype(np.uint8)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)

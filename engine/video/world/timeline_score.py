@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.video.world.detect import FrameDetection, detect_frame
+from engine.video.world.detect import FrameDetection, background_colour, detect_frame
 from engine.video.world.vocab import Scene
 
 
@@ -29,14 +29,6 @@ class Segment:
     start: int
     end: int
     scene: Scene
-
-
-def background_colour(frame: np.ndarray) -> np.ndarray:
-    """The detector's estimate of the background: the median RGB of the two-pixel border."""
-    img = frame.astype(np.float32)
-    border = np.concatenate([img[:2].reshape(-1, 3), img[-2:].reshape(-1, 3),
-                             img[:, :2].reshape(-1, 3), img[:, -2:].reshape(-1, 3)])
-    return np.median(border, axis=0)
 
 
 BOUNCE_RESIDUAL = 0.08    # vertical range left after removing the straight-line trend (fraction of height)
