@@ -89,10 +89,9 @@ def render_screenshots(out_dir: Path, devices: str = "cpu:2", timeout_s: float =
                 raise ScreenshotError(window.statusBar().currentMessage())
             gen = window.generation
             def mid_run() -> bool:
-                some_done = any(b.state == "done" for b in gen.blocks)
-                if some_done and any(b.state != "done" for b in gen.blocks):
-                    return True
-                return gen.status == "running" and gen.latest_preview is not None and gen.fraction >= 0.4
+                """A third of the blocks are done, some of their frames on the filmstrip, more to come."""
+                done = sum(b.state == "done" for b in gen.blocks)
+                return gen.status == "running" and bool(gen.frames) and len(gen.blocks) / 3 <= done < len(gen.blocks)
 
             wait_for(lambda: mid_run() or gen.status in ENDED, timeout_s, "the generation to be well under way")
             _check_not_failed(window)
