@@ -51,16 +51,9 @@ def _wait(job, seconds: float = 180) -> None:
     assert not errors, errors
 
 
-def _wait_spatial(panel) -> None:
-    """Until the spatial panel's render and the file work after it (copy, read) have ended."""
-    errors: list[str] = []
-    panel.message.connect(errors.append)
-    assert run_until(lambda: not panel.busy or errors, 180), "the spatial panel's work did not end in time"
-    assert not errors, errors
-
-
-def _wait_panel(panel: SoundscapePanel, seconds: float = 180) -> None:
-    """Until the panel's search or audition (excerpt, engine job, reading A and B) has ended."""
+def _wait_panel(panel: SoundscapePanel | SpatialPanel, seconds: float = 180) -> None:
+    """Until the panel's work has ended: a search or audition (excerpt, engine job, reading A and B), an
+    Apply's fetch, or a spatial render and the file work after it."""
     errors: list[str] = []
     panel.message.connect(errors.append)
     assert run_until(lambda: not panel.busy or errors, seconds), "the panel's work did not end in time"
@@ -149,7 +142,7 @@ def test_verify_shows_estimates_over_the_paths_and_export_reads_back(spatial, tm
     assert known and abs(known[0] - 90) < 25      # starts on the left, as drawn
 
     assert panel.export_to(tmp_path / "out")
-    _wait_spatial(panel)
+    _wait_panel(panel)
     foa = sf.info(str(tmp_path / "out" / "foa.wav"))
     assert (foa.channels, foa.samplerate, round(foa.duration, 2)) == (4, 48000, 3.0)
     rows = (tmp_path / "out" / "annotations.csv").read_text().strip().splitlines()
@@ -157,18 +150,18 @@ def test_verify_shows_estimates_over_the_paths_and_export_reads_back(spatial, tm
 
     panel.set_setting("format", "binaural")
     assert panel.export_to(tmp_path / "bin")
-    _wait_spatial(panel)
+    _wait_panel(panel)
     binaural = sf.info(str(tmp_path / "bin" / "binaural.wav"))
     assert (binaural.channels, binaural.samplerate) == (2, 48000)
 
     assert panel.render_to_track()                               # the render becomes a clip of the tracks
-    _wait_spatial(panel)
+    _wait_panel(panel)
     clip = panel.doc.track("Spatial").clips[0]
     assert clip.kind == "render" and clip.duration == pytest.approx(3.0)
     assert sf.info(clip.path).channels == 2 and Path(clip.path).parent != tmp_path / "spatial" / panel.job.job_id
 
     assert panel.listen()                       # a binaural render, read on a worker thread, then played
-    _wait_spatial(panel)
+    _wait_panel(panel)
     assert panel.player.playing or "cannot play" in panel.status.text()   # no output device on CI machines
     assert "rendered binaural.wav: 2 channels" in panel.status.text()
     panel.player.stop()
