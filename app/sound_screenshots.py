@@ -22,18 +22,9 @@ from app.theme import resources_dir
 STREET = resources_dir() / "examples" / "traffic_street.flac"
 
 
-def _wait_job(job, timeout_s: float, what: str) -> None:
-    from app.screenshots import ScreenshotError, wait_for
-
-    errors: list[str] = []
-    job.failed.connect(errors.append)
-    wait_for(lambda: not job.running or bool(errors), timeout_s, what)
-    if errors:
-        raise ScreenshotError(f"{what} failed: {errors[0]}")
-
-
 def _wait_panel(panel, timeout_s: float, what: str) -> None:
-    """Until the soundscape panel's search or audition (excerpt, engine job, A and B read) has ended."""
+    """Until a sound panel's work has ended (its ``busy``: engine jobs and the file work after them);
+    a failure it reports (``message``) ends the wait with that message."""
     from app.screenshots import ScreenshotError, wait_for
 
     errors: list[str] = []
@@ -91,7 +82,7 @@ def sound_screenshots(window, out_dir: Path, timeout_s: float = 300.0) -> list[P
     spatial.set_setting("format", "foa")
     if not spatial.verify():
         raise ScreenshotError(spatial.status.text())
-    _wait_job(spatial.job, timeout_s, "the spatial render and verification")
+    _wait_panel(spatial, timeout_s, "the spatial render and verification")
     window.timeline.select_spatial_key(fly_by, len(fly_by.trajectory) // 2)
     written.append(grab(window, Path(out_dir) / "spatial.png"))
     window.restoreState(state)
