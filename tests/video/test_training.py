@@ -55,3 +55,34 @@ def test_the_object_weighted_flow_loss_starts_at_its_step():
     object_share = 16 / 256                                    # the 3x3 object and its ring, of 16x16
     assert weighted / plain == pytest.approx(
         driver.TF_OBJECT_WEIGHT / (1 + (driver.TF_OBJECT_WEIGHT - 1) * object_share))
+
+
+def test_the_export_holds_the_weights_moving_average_and_training_goes_on_from_its_own_weights(tmp_path):
+    run = driver.Run.__new__(driver.Run)
+    run.run_dir, run.export_dir, run.read_only = tmp_path / "run", tmp_path / "export", False
+    run.run_dir.mkdir()
+    run.log_path = run.run_dir / "log.jsonl"
+    run.state = driver.State(stage="transformer", transformer_step=100)
+    run.vae = driver.frame_autoencoder()
+    run.vae_opt = torch.optim.Adam(run.vae.parameters())
+    run._make_transformer()
+    run._start_ema(None)
+    assert run.state.tf_ema_from == 100
+    for _ in range(3):                                        # three steps with made-up gradients
+        for p in run.transformer.parameters():
+            p.grad = torch.ones_like(p)
+        run.tf_opt.step()
+        run.ema.step(run.transformer.parameters())
+    live = {k: v.clone() for k, v in run.transformer.state_dict().items()}
+    run.export()
+    run.checkpoint()
+    exported = driver.WanTransformer3DModel.from_pretrained(run.export_dir / "transformer", local_files_only=True)
+    averaged = dict(zip([n for n, _ in run.transformer.named_parameters()], run.ema.shadow_params))
+    name = "blocks.0.attn1.to_q.weight"
+    assert torch.equal(exported.state_dict()[name], averaged[name])
+    assert not torch.equal(averaged[name], live[name]), "the average lags the training weights"
+    for k, v in run.transformer.state_dict().items():
+        assert torch.equal(v, live[k]), f"training weights restored after the export: {k}"
+    saved = torch.load(run.run_dir / "transformer.pt", weights_only=True)
+    assert saved["ema"]["optimization_step"] == 3
+    assert json.loads((run.run_dir / "state.json").read_text())["tf_ema_from"] == 100

@@ -7,6 +7,8 @@ Stages, in order, each resumable at any step:
 3. ``transformer``: the ``WanTransformer3DModel`` with flow matching on those latents; half of each batch
    carries one noise level per clip, half carries per-frame levels that rise along the clip (diffusion
    forcing, for block-wise long-video sampling); 10% of captions are dropped (zeros) for guidance.
+   From ``state.tf_ema_from`` on, an exponential moving average of the weights (diffusers' ``EMAModel``) is
+   kept beside them; the exported ``transformer/`` holds the average, which is what the studio samples.
 
 Every batch is drawn from ``seed`` and the step number, so a resumed run sees the batches an unbroken run
 would. The run folder (git-ignored) holds checkpoints every few minutes and ``log.jsonl``; the export
@@ -21,6 +23,7 @@ gone. See README.md beside this file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import shutil
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import torch
 from diffusers import AutoencoderKL, WanTransformer3DModel
+from diffusers.training_utils import EMAModel
 
 from engine.video import shapes_model
 from engine.video.text_minilm import encode as encode_text
@@ -63,6 +67,7 @@ OBJECT_WEIGHT_FROM = 2662  # the step where the run switched to the object-weigh
 TF_OBJECT_WEIGHT = 5.0  # weight of the object's latent positions in the flow loss, from state.tf_object_weight_from
 TF_OBJECT_THRESHOLD = 2.0  # latent distance from the frame's median that marks the object (latent_object_mask)
 TF_OBJECT_WEIGHT_FROM = 2005  # the transformer step where the run switched to the object-weighted flow loss
+TF_EMA_DECAY = 0.999  # the weights' moving average (exported for sampling) from state.tf_ema_from on
 
 
 VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (7000, 2.5e-4), (10000, 1e-4))  # (until step, lr); then 5e-5
@@ -85,6 +90,7 @@ class State:
     last_eval: dict = field(default_factory=dict)
     object_weight_from: int = OBJECT_WEIGHT_FROM
     tf_object_weight_from: int = TF_OBJECT_WEIGHT_FROM
+    tf_ema_from: int | None = None
 
 
 class Run:
@@ -99,6 +105,7 @@ class Run:
         self.vae: AutoencoderKL
         self.transformer: WanTransformer3DModel | None = None
         self.tf_opt: torch.optim.Optimizer | None = None
+        self.ema: EMAModel | None = None
         self._load(seed)
 
     # ----- state -----
@@ -118,6 +125,7 @@ class Run:
                 self._make_transformer()
                 self.transformer.load_state_dict(ckpt["model"])
                 self.tf_opt.load_state_dict(ckpt["opt"])
+                self._start_ema(ckpt.get("ema"))
             self.log({"event": "resumed", "from": str(self.run_dir)})
         elif exported.exists():
             self.state = State(**json.loads(exported.read_text()))
@@ -133,6 +141,7 @@ class Run:
                 opt_path = self.export_dir / "training" / "transformer_optimizer.pt"
                 if opt_path.exists():
                     self.tf_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True)))
+                self._start_ema(None)
             if (self.export_dir / "training" / "log.jsonl").exists() and not self.log_path.exists():
                 shutil.copy(self.export_dir / "training" / "log.jsonl", self.log_path)
             self.log({"event": "resumed", "from": str(self.export_dir)})
@@ -149,6 +158,15 @@ class Run:
         self.tf_opt = torch.optim.AdamW(self.transformer.parameters(), lr=TF_LR, betas=(0.9, 0.99),
                                         weight_decay=0.01)
 
+    def _start_ema(self, saved: dict | None) -> None:
+        """The weights' moving average: restored from a checkpoint, else started from the current weights
+        (a resume from the export folder starts both from the exported average)."""
+        self.ema = EMAModel(self.transformer.parameters(), decay=TF_EMA_DECAY)
+        if saved is not None:
+            self.ema.load_state_dict(saved)
+        if self.state.tf_ema_from is None:
+            self.state.tf_ema_from = self.state.transformer_step
+
     def log(self, record: dict) -> None:
         if self.read_only and record.get("event") in ("resumed", "started"):
             return
@@ -159,8 +177,8 @@ class Run:
     def checkpoint(self) -> None:
         save_atomic({"model": self.vae.state_dict(), "opt": self.vae_opt.state_dict()}, self.run_dir / "vae.pt")
         if self.transformer is not None:
-            save_atomic({"model": self.transformer.state_dict(), "opt": self.tf_opt.state_dict()},
-                        self.run_dir / "transformer.pt")
+            save_atomic({"model": self.transformer.state_dict(), "opt": self.tf_opt.state_dict(),
+                         "ema": self.ema.state_dict() if self.ema else None}, self.run_dir / "transformer.pt")
         write_json_atomic(asdict(self.state), self.run_dir / "state.json")
 
     def export(self) -> None:
@@ -173,7 +191,8 @@ class Run:
         training = staging / "training"
         training.mkdir()
         if self.transformer is not None:
-            self.transformer.save_pretrained(staging / "transformer")
+            with self._averaged_weights():
+                self.transformer.save_pretrained(staging / "transformer")
             torch.save(compact_optimizer_state(self.tf_opt.state_dict()), training / "transformer_optimizer.pt")
         else:
             torch.save(compact_optimizer_state(self.vae_opt.state_dict()), training / "vae_optimizer.pt")
@@ -183,6 +202,19 @@ class Run:
             shutil.copy(self.log_path, training / "log.jsonl")
         replace_folder(staging, self.export_dir)
         self.log({"event": "exported", "to": str(self.export_dir), "stage": self.state.stage})
+
+    @contextlib.contextmanager
+    def _averaged_weights(self):
+        """The transformer holds the moving average inside the block (the training weights otherwise)."""
+        if self.ema is None:
+            yield
+            return
+        self.ema.store(self.transformer.parameters())
+        self.ema.copy_to(self.transformer.parameters())
+        try:
+            yield
+        finally:
+            self.ema.restore(self.transformer.parameters())
 
     # ----- stage 1: the autoencoder -----
     def train_vae(self, periodic) -> None:
@@ -300,6 +332,8 @@ class Run:
             return
         if self.transformer is None:
             self._make_transformer()
+        if self.ema is None:
+            self._start_ema(None)
         lat, txt, held_lat, held_txt = self._load_cache()
         self.transformer.train()
         losses = []
@@ -319,6 +353,7 @@ class Run:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.transformer.parameters(), 1.0)
             self.tf_opt.step()
+            self.ema.step(self.transformer.parameters())
             losses.append(loss.item())
             self.state.transformer_step += 1
             self.state.seconds["transformer"] += time.monotonic() - t0
@@ -332,6 +367,9 @@ class Run:
                 self.state.last_eval = {"step": self.state.transformer_step,
                                         "val_loss_train_split": self._val_loss(lat[:64], txt[:64]),
                                         "val_loss_held_out": self._val_loss(held_lat[:64], held_txt[:64])}
+                with self._averaged_weights():
+                    self.state.last_eval.update(ema_val_loss_train_split=self._val_loss(lat[:64], txt[:64]),
+                                                ema_val_loss_held_out=self._val_loss(held_lat[:64], held_txt[:64]))
                 self.state.seconds["transformer"] += time.monotonic() - t0
                 self.log({"stage": "transformer", "eval": self.state.last_eval})
             periodic()
