@@ -1,6 +1,7 @@
 """How well a video model draws the shapes world: 48 prompts (24 seen combinations, 24 held out), each
 generated through the engine's ``video.generate`` runner and scored by the OpenCV detector
-(``engine/video/world/detect.py``): object colour by hue, shape by contour fill, motion by centroid track.
+(``engine/video/world/detect.py``): object colour by hue, shape by contour fill, motion by centroid track; also the background (nearest
+base colour of the frame border; no target, it shows whether the prompt's background was drawn).
 
 Targets (issue 3): colour >= 90%, motion >= 80%, shape >= 70% on both halves.
 
@@ -55,14 +56,15 @@ def evaluate(model: str, steps: int, guidance: float, limit: int | None) -> dict
             per_prompt.append({
                 "split": split, "prompt": params.prompt, "seconds": round(time.perf_counter() - t0, 2),
                 "colour": found.colour, "shape": found.shape, "motion": found.motion,
+                "background": found.background,
                 "colour_ok": found.colour == scene.colour, "shape_ok": found.shape == scene.shape,
-                "motion_ok": found.motion == scene.motion,
+                "motion_ok": found.motion == scene.motion, "background_ok": found.background == scene.background,
             })
     summary = {}
     for split in ("train", "held_out"):
         part = [r for r in per_prompt if r["split"] == split]
         summary[split] = {k: round(float(np.mean([r[f"{k}_ok"] for r in part])), 3) if part else None
-                          for k in ("colour", "shape", "motion")}
+                          for k in ("colour", "shape", "motion", "background")}
         summary[split]["prompts"] = len(part)
     return {"model": model, "steps": steps, "guidance": guidance, "summary": summary, "prompts": per_prompt,
             "seconds_per_clip": round(float(np.mean([r["seconds"] for r in per_prompt])), 2)}
@@ -84,10 +86,11 @@ def main() -> None:
         return
     print(f"model {report['model']}, {report['steps']} steps, guidance {report['guidance']}, "
           f"{report['seconds_per_clip']} s per 17-frame clip")
-    print(f"{'split':<10}{'prompts':>8}{'colour':>8}{'shape':>8}{'motion':>8}")
+    print(f"{'split':<10}{'prompts':>8}{'colour':>8}{'shape':>8}{'motion':>8}{'background':>12}")
     for split, s in report["summary"].items():
-        print(f"{split:<10}{s['prompts']:>8}{s['colour']!s:>8}{s['shape']!s:>8}{s['motion']!s:>8}")
-    print(f"{'target':<10}{'':>8}{'0.9':>8}{'0.7':>8}{'0.8':>8}")
+        print(f"{split:<10}{s['prompts']:>8}{s['colour']!s:>8}{s['shape']!s:>8}{s['motion']!s:>8}"
+              f"{s['background']!s:>12}")
+    print(f"{'target':<10}{'':>8}{'0.9':>8}{'0.7':>8}{'0.8':>8}{'':>12}")
 
 
 if __name__ == "__main__":

@@ -68,9 +68,11 @@ def test_detector_reads_rendered_clips():
     for seed in range(60):
         ex = sample_example(seed, "any")
         d = detect_clip(ex.clip)
-        results.append((d.colour == ex.scene.colour, d.shape == ex.scene.shape, d.motion == ex.scene.motion))
-    colour, shape, motion = np.mean(results, axis=0)
+        results.append((d.colour == ex.scene.colour, d.shape == ex.scene.shape, d.motion == ex.scene.motion,
+                        d.background == ex.scene.background))
+    colour, shape, motion, background = np.mean(results, axis=0)
     assert colour >= 0.97 and shape >= 0.95 and motion >= 0.95, (colour, shape, motion)
+    assert background == 1.0, background
 
 
 def test_detector_reads_shapes_through_a_blur():

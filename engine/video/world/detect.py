@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine.video.world.vocab import COLOURS
+from engine.video.world.vocab import BACKGROUNDS, COLOURS
 
 _DIFF_THRESHOLD = 70.0
 _MIN_AREA_FRACTION = 0.004
@@ -79,6 +79,11 @@ def background_colour(frame: np.ndarray) -> np.ndarray:
     return np.median(border, axis=0)
 
 
+def classify_background(rgb: np.ndarray) -> str:
+    """The vocabulary background whose base RGB is nearest to ``rgb`` (0..255)."""
+    return min(BACKGROUNDS, key=lambda name: float(np.linalg.norm(np.asarray(rgb, np.float32) - BACKGROUNDS[name])))
+
+
 def detect_frame(frame: np.ndarray) -> FrameDetection | None:
     """The object in one H x W x 3 uint8 RGB frame, or None when no region stands out."""
     h, w = frame.shape[:2]
@@ -133,6 +138,7 @@ class ClipDetection:
     shape: str
     motion: str
     frames: list[FrameDetection | None]
+    background: str
 
 
 def _majority(values: list[str]) -> str:
@@ -140,8 +146,10 @@ def _majority(values: list[str]) -> str:
 
 
 def detect_clip(clip: np.ndarray) -> ClipDetection:
-    """Colour and shape by majority over frames, motion from the track, of an F x H x W x 3 clip."""
+    """Colour and shape by majority over frames, motion from the track, background by the median border
+    colour, of an F x H x W x 3 clip."""
     frames = [detect_frame(f) for f in clip]
     seen = [d for d in frames if d is not None]
     return ClipDetection(_majority([d.colour for d in seen]), _majority([d.shape for d in seen]),
-                         classify_motion(frames), frames)
+                         classify_motion(frames), frames,
+                         classify_background(np.median([background_colour(f) for f in clip], axis=0)))
