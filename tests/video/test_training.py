@@ -60,6 +60,7 @@ def test_the_object_weighted_flow_loss_starts_at_its_step():
 def test_the_export_holds_the_weights_moving_average_and_training_goes_on_from_its_own_weights(tmp_path):
     run = driver.Run.__new__(driver.Run)
     run.run_dir, run.export_dir, run.read_only = tmp_path / "run", tmp_path / "export", False
+    run.device = torch.device("cpu")
     run.run_dir.mkdir()
     run.log_path = run.run_dir / "log.jsonl"
     run.state = driver.State(stage="transformer", transformer_step=100)

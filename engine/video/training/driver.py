@@ -18,6 +18,7 @@ gone. See README.md beside this file.
 
     PYTHONPATH=. python -m engine.video.training.driver train   # start or resume
     PYTHONPATH=. python -m engine.video.training.driver export  # copy the latest checkpoint out now
+    PYTHONPATH=. python -m engine.video.training.driver train --device cuda   # the transformer stage on a GPU
 """
 
 from __future__ import annotations
@@ -96,8 +97,9 @@ class State:
 class Run:
     """One training run: its folders, state, models and optimizers."""
 
-    def __init__(self, run_dir: Path, export_dir: Path, seed: int, read_only: bool = False):
+    def __init__(self, run_dir: Path, export_dir: Path, seed: int, read_only: bool = False, device: str = "cpu"):
         self.run_dir, self.export_dir = run_dir, export_dir
+        self.device = torch.device(device)
         self.read_only = read_only
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = run_dir / "log.jsonl"
@@ -114,14 +116,14 @@ class Run:
         exported = self.export_dir / "training" / "state.json"
         if state_path.exists():
             self.state = State(**json.loads(state_path.read_text()))
-            ckpt = torch.load(self.run_dir / "vae.pt", weights_only=True) if (self.run_dir / "vae.pt").exists() else None
+            ckpt = torch.load(self.run_dir / "vae.pt", weights_only=True, map_location="cpu") if (self.run_dir / "vae.pt").exists() else None
             self.vae = frame_autoencoder()
             self.vae_opt = torch.optim.Adam(self.vae.parameters(), lr=vae_lr(0))
             if ckpt:
                 self.vae.load_state_dict(ckpt["model"])
                 self.vae_opt.load_state_dict(ckpt["opt"])
             if self.state.stage == "transformer" and (self.run_dir / "transformer.pt").exists():
-                ckpt = torch.load(self.run_dir / "transformer.pt", weights_only=True)
+                ckpt = torch.load(self.run_dir / "transformer.pt", weights_only=True, map_location="cpu")
                 self._make_transformer()
                 self.transformer.load_state_dict(ckpt["model"])
                 self.tf_opt.load_state_dict(ckpt["opt"])
@@ -133,14 +135,14 @@ class Run:
             self.vae_opt = torch.optim.Adam(self.vae.parameters(), lr=vae_lr(0))
             opt_path = self.export_dir / "training" / "vae_optimizer.pt"
             if self.state.stage == "vae" and opt_path.exists():
-                self.vae_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True)))
+                self.vae_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True, map_location="cpu")))
             if (self.export_dir / "transformer").exists() and self.state.stage == "transformer":
                 self._make_transformer()
                 self.transformer.load_state_dict(WanTransformer3DModel.from_pretrained(
                     self.export_dir / "transformer", local_files_only=True).state_dict())
                 opt_path = self.export_dir / "training" / "transformer_optimizer.pt"
                 if opt_path.exists():
-                    self.tf_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True)))
+                    self.tf_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True, map_location="cpu")))
                 self._start_ema(None)
             if (self.export_dir / "training" / "log.jsonl").exists() and not self.log_path.exists():
                 shutil.copy(self.export_dir / "training" / "log.jsonl", self.log_path)
@@ -154,7 +156,7 @@ class Run:
 
     def _make_transformer(self) -> None:
         torch.manual_seed(self.state.seed + 1)
-        self.transformer = shapes_model.transformer()
+        self.transformer = shapes_model.transformer().to(self.device)
         self.tf_opt = torch.optim.AdamW(self.transformer.parameters(), lr=TF_LR, betas=(0.9, 0.99),
                                         weight_decay=0.01)
 
@@ -164,6 +166,7 @@ class Run:
         self.ema = EMAModel(self.transformer.parameters(), decay=TF_EMA_DECAY)
         if saved is not None:
             self.ema.load_state_dict(saved)
+        self.ema.to(self.device)
         if self.state.tf_ema_from is None:
             self.state.tf_ema_from = self.state.transformer_step
 
@@ -316,7 +319,7 @@ class Run:
         _, patch_h, patch_w = self.transformer.config.patch_size
         tokens_per_frame = (h // patch_h) * (w // patch_w)
         timestep = (sigma * 1000).repeat_interleave(tokens_per_frame, dim=1)
-        return xt, timestep, text.float(), noise - x0, x0
+        return tuple(t.to(self.device) for t in (xt, timestep, text.float(), noise - x0, x0))
 
     def _flow_loss(self, pred: torch.Tensor, target: torch.Tensor, x0: torch.Tensor, step: int) -> torch.Tensor:
         """The flow-matching MSE; from ``tf_object_weight_from`` on, the object's latent positions weigh
@@ -389,7 +392,7 @@ class Run:
 
 def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
-    run = Run(Path(args.run_dir), Path(args.export_dir), args.seed)
+    run = Run(Path(args.run_dir), Path(args.export_dir), args.seed, device=args.device)
     started = last_ckpt = last_export = time.monotonic()
 
     def on_signal(*_):
@@ -435,6 +438,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--export-dir", default="resources/models/shapes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu",
+                        help="where the transformer stage trains (cpu, cuda, cuda:1...); batches are drawn on the CPU "
+                             "as on a CPU run, the autoencoder and the latent cache stay on the CPU")
     parser.add_argument("--checkpoint-every-min", type=float, default=4.0)
     parser.add_argument("--export-every-min", type=float, default=20.0)
     parser.add_argument("--max-minutes", type=float, default=0.0, help="stop after this long (0: never)")
