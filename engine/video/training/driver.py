@@ -57,7 +57,8 @@ TRAIN_CLIPS = 6000
 HELD_OUT_CLIPS = 256
 CHUNK = 500
 BATCH = 16
-TF_LR = 3e-4
+TF_LR_STEPS = ((10_000, 3e-4),)  # (until transformer step, lr); then TF_LR_FINAL
+TF_LR_FINAL = 1e-4
 TF_WARMUP = 200
 TF_EVAL_EVERY = 500
 TEXT_DROP = 0.1
@@ -76,6 +77,12 @@ VAE_LR_STEPS = ((3000, 1e-3), (6000, 5e-4), (7000, 2.5e-4), (10000, 1e-4))  # (u
 
 def vae_lr(step: int) -> float:
     return next((lr for until, lr in VAE_LR_STEPS if step < until), 5e-5)
+
+
+def transformer_lr(step: int) -> float:
+    """The transformer's learning rate: a linear warm-up over ``TF_WARMUP`` steps, then ``TF_LR_STEPS``."""
+    lr = next((lr for until, lr in TF_LR_STEPS if step < until), TF_LR_FINAL)
+    return lr * min(1.0, (step + 1) / TF_WARMUP)
 
 
 @dataclass
@@ -157,7 +164,7 @@ class Run:
     def _make_transformer(self) -> None:
         torch.manual_seed(self.state.seed + 1)
         self.transformer = shapes_model.transformer().to(self.device)
-        self.tf_opt = torch.optim.AdamW(self.transformer.parameters(), lr=TF_LR, betas=(0.9, 0.99),
+        self.tf_opt = torch.optim.AdamW(self.transformer.parameters(), lr=transformer_lr(0), betas=(0.9, 0.99),
                                         weight_decay=0.01)
 
     def _start_ema(self, saved: dict | None) -> None:
@@ -344,7 +351,7 @@ class Run:
             step = self.state.transformer_step
             t0 = time.monotonic()
             for group in self.tf_opt.param_groups:
-                group["lr"] = TF_LR * min(1.0, (step + 1) / TF_WARMUP)
+                group["lr"] = transformer_lr(step)
             gen = torch.Generator().manual_seed(self.state.seed * 7_919 + step)
             idx = torch.randint(len(lat), (BATCH,), generator=gen)
             text = txt[idx].float()
