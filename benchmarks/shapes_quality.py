@@ -1,7 +1,8 @@
 """How well a video model draws the shapes world: 48 prompts (24 seen combinations, 24 held out), each
 generated through the engine's ``video.generate`` runner and scored by the OpenCV detector
-(``engine/video/world/detect.py``): object colour by hue, shape by contour fill, motion by centroid track; also the background (nearest
-base colour of the frame border; no target, it shows whether the prompt's background was drawn).
+(``engine/video/world/detect.py``): object colour by hue, shape by contour fill, motion by centroid track;
+also the background (nearest base colour of the frame border; no target, it shows whether the prompt's
+background was drawn).
 
 Targets (issue 3): colour >= 90%, motion >= 80%, shape >= 70% on both halves.
 

@@ -59,3 +59,8 @@ def expand_optimizer_state(state: dict) -> dict:
                       for n, t in v.items()} for k, v in state["state"].items()},
         "param_groups": state["param_groups"],
     }
+
+
+def load_optimizer_state(path: Path) -> dict:
+    """An optimizer state written by ``compact_optimizer_state``, back in float32 on the CPU."""
+    return expand_optimizer_state(torch.load(path, weights_only=True, map_location="cpu"))

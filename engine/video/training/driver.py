@@ -44,7 +44,7 @@ from engine.video.training import gate
 from engine.video.training.autoencoders import decode_unclamped, encode_mean, frame_autoencoder
 from engine.video.training.checkpoint import (
     compact_optimizer_state,
-    expand_optimizer_state,
+    load_optimizer_state,
     replace_folder,
     save_atomic,
     write_json_atomic,
@@ -123,7 +123,8 @@ class Run:
         exported = self.export_dir / "training" / "state.json"
         if state_path.exists():
             self.state = State(**json.loads(state_path.read_text()))
-            ckpt = torch.load(self.run_dir / "vae.pt", weights_only=True, map_location="cpu") if (self.run_dir / "vae.pt").exists() else None
+            vae_path = self.run_dir / "vae.pt"
+            ckpt = torch.load(vae_path, weights_only=True, map_location="cpu") if vae_path.exists() else None
             self.vae = frame_autoencoder()
             self.vae_opt = torch.optim.Adam(self.vae.parameters(), lr=vae_lr(0))
             if ckpt:
@@ -142,14 +143,14 @@ class Run:
             self.vae_opt = torch.optim.Adam(self.vae.parameters(), lr=vae_lr(0))
             opt_path = self.export_dir / "training" / "vae_optimizer.pt"
             if self.state.stage == "vae" and opt_path.exists():
-                self.vae_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True, map_location="cpu")))
+                self.vae_opt.load_state_dict(load_optimizer_state(opt_path))
             if (self.export_dir / "transformer").exists() and self.state.stage == "transformer":
                 self._make_transformer()
                 self.transformer.load_state_dict(WanTransformer3DModel.from_pretrained(
                     self.export_dir / "transformer", local_files_only=True).state_dict())
                 opt_path = self.export_dir / "training" / "transformer_optimizer.pt"
                 if opt_path.exists():
-                    self.tf_opt.load_state_dict(expand_optimizer_state(torch.load(opt_path, weights_only=True, map_location="cpu")))
+                    self.tf_opt.load_state_dict(load_optimizer_state(opt_path))
                 self._start_ema(None)
             if (self.export_dir / "training" / "log.jsonl").exists() and not self.log_path.exists():
                 shutil.copy(self.export_dir / "training" / "log.jsonl", self.log_path)
