@@ -151,7 +151,6 @@ class Run:
                 opt_path = self.export_dir / "training" / "transformer_optimizer.pt"
                 if opt_path.exists():
                     self.tf_opt.load_state_dict(load_optimizer_state(opt_path))
-                self._start_ema(None)
             if (self.export_dir / "training" / "log.jsonl").exists() and not self.log_path.exists():
                 shutil.copy(self.export_dir / "training" / "log.jsonl", self.log_path)
             self.log({"event": "resumed", "from": str(self.export_dir)})

@@ -81,7 +81,8 @@ def background_colour(frame: np.ndarray) -> np.ndarray:
 
 def classify_background(rgb: np.ndarray) -> str:
     """The vocabulary background whose base RGB is nearest to ``rgb`` (0..255)."""
-    return min(BACKGROUNDS, key=lambda name: float(np.linalg.norm(np.asarray(rgb, np.float32) - BACKGROUNDS[name])))
+    rgb = np.asarray(rgb, np.float32)
+    return min(BACKGROUNDS, key=lambda name: float(np.linalg.norm(rgb - BACKGROUNDS[name])))
 
 
 def detect_frame(frame: np.ndarray) -> FrameDetection | None:
